@@ -1,0 +1,79 @@
+"""Conformance checking of OCSF events: parse pasted text, check each event, locate findings."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from webapp.catalog import Catalog
+
+from .checker import CheckOptions, check_event, choose_release
+from .findings import ERROR, WARNING, EventReport, Finding, ValidationResult
+from .jsontext import JsonInputError, LocatedValue, TextIndex, parse_values
+
+__all__ = [
+    "CheckOptions", "ERROR", "EventReport", "Finding", "JsonInputError", "ValidationResult",
+    "WARNING", "validate_event", "validate_text",
+]
+
+log = logging.getLogger(__name__)
+
+
+def validate_text(text: str, catalog: Catalog, options: CheckOptions | None = None) -> ValidationResult:
+    """Parse ``text`` (one event, an array, NDJSON or comma-separated events) and check it.
+
+    Raise :class:`JsonInputError` when the text is not JSON at all.
+    """
+    started = time.perf_counter()
+    options = options or CheckOptions()
+    values = parse_values(text)
+    index = TextIndex(text)
+    reports = [_check_located(value, index, catalog, options) for value in values]
+    for line, column, message in getattr(values, "line_errors", []):
+        reports.append(EventReport(index=len(reports), line=line, column=column,
+                                   input_error=f"invalid JSON on line {line}: {message}"))
+    reports.sort(key=lambda report: (report.line or 0))
+    for position, report in enumerate(reports):
+        report.index = position
+    version = options.schema_version or catalog.default_version
+    result = ValidationResult(schema_version=version, events=reports)
+    log.info("validated %d events: %d errors, %d warnings in %.1f ms", len(reports),
+             result.error_count, result.warning_count, (time.perf_counter() - started) * 1000)
+    return result
+
+
+def _check_located(value: LocatedValue, index: TextIndex, catalog: Catalog,
+                   options: CheckOptions) -> EventReport:
+    line, column = index.line_column(value.offset)
+    report = EventReport(index=value.index, line=line, column=column)
+    release, note = choose_release(value.value, catalog, options)
+    if note:
+        report.add(Finding("schema_version_fallback", WARNING, note,
+                           attribute_path="metadata.version",
+                           located_path=("metadata", "version"),
+                           context={"schema_version": release.version}))
+    check_event(value.value, release, report, options)
+    _locate(report, value.positions, index)
+    return report
+
+
+def _locate(report: EventReport, positions: dict, index: TextIndex) -> None:
+    for finding in report.errors + report.warnings:
+        path = finding.located_path
+        while path not in positions and path:
+            path = path[:-1]
+        if path in positions:
+            finding.line, finding.column = index.line_column(positions[path])
+
+
+def validate_event(event: Any, catalog: Catalog, options: CheckOptions | None = None) -> EventReport:
+    """Check one already-parsed event (no text positions)."""
+    options = options or CheckOptions()
+    report = EventReport(index=0)
+    release, note = choose_release(event, catalog, options)
+    if note:
+        report.add(Finding("schema_version_fallback", WARNING, note,
+                           attribute_path="metadata.version",
+                           context={"schema_version": release.version}))
+    return check_event(event, release, report, options)

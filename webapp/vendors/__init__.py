@@ -1,0 +1,163 @@
+"""Recognize vendor script-execution events and parse them into neutral records.
+
+Each format is one module in :mod:`webapp.vendors.formats` exposing:
+
+``FORMAT_ID``, ``TITLE``
+    identifier used by ``--from`` and the API, and a human title;
+``FIELDS``
+    list of ``(source field, record fact)`` pairs: the mapping page shows them;
+``detect(source) -> Match | None``
+    whether the pasted input looks like this format, judged from content only;
+``parse(source) -> list[ScriptExecution]``
+    the records, raising :class:`InputError` for input it cannot read.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from webapp.conformance.jsontext import JsonInputError, LocatedValue, parse_values
+
+from .record import FACTS, Hash, ScriptExecution, ScriptType
+
+__all__ = [
+    "FACTS", "Hash", "InputError", "Match", "ParseResult", "ScriptExecution", "ScriptType",
+    "Source", "UnrecognizedInput", "all_formats", "parse",
+]
+
+
+class InputError(ValueError):
+    """Input of a recognized format that cannot be read; line/column when known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        where = f" at line {line}, column {column}" if line else ""
+        super().__init__(message + where)
+        self.reason = message
+        self.line = line
+        self.column = column
+
+
+class UnrecognizedInput(ValueError):
+    """No format matched; names the formats tried and the closest one."""
+
+    def __init__(self, tried: list[str], closest: str | None, missing: list[str]):
+        message = "the input matches none of the supported formats"
+        if closest:
+            message += f"; closest is {closest}, which also needs {', '.join(missing)}"
+        super().__init__(message)
+        self.tried = tried
+        self.closest = closest
+        self.missing = missing
+
+
+@dataclass
+class Match:
+    """How well a format fits: ``missing`` lists required marks that were not found."""
+
+    score: float
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+class Source:
+    """The pasted text with lazily parsed views of it (JSON values, XML…)."""
+
+    def __init__(self, text: str):
+        self.text = text.lstrip("\ufeff")
+
+    @cached_property
+    def json_values(self) -> list[LocatedValue] | None:
+        """Top-level JSON values, or None when the text is not JSON."""
+        stripped = self.text.lstrip()
+        if not stripped or stripped[0] not in "{[":
+            return None
+        try:
+            return parse_values(self.text)
+        except JsonInputError as error:
+            self.json_error = error
+            return None
+
+    json_error: JsonInputError | None = None
+
+    @cached_property
+    def json_objects(self) -> list[dict]:
+        return [v.value for v in self.json_values or [] if isinstance(v.value, dict)]
+
+    def line_of(self, value: LocatedValue) -> int:
+        return self.text.count("\n", 0, value.offset) + 1
+
+
+@dataclass
+class ParseResult:
+    format_id: str
+    title: str
+    records: list[ScriptExecution]
+    notes: list[str] = field(default_factory=list)
+
+
+def all_formats() -> list[Any]:
+    """Every format module, in detection order."""
+    from . import formats
+
+    modules = []
+    for info in pkgutil.iter_modules(formats.__path__):
+        module = importlib.import_module(f"{formats.__name__}.{info.name}")
+        if hasattr(module, "FORMAT_ID"):
+            modules.append(module)
+    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 50), m.FORMAT_ID))
+
+
+def format_by_id(format_id: str) -> Any:
+    for module in all_formats():
+        if module.FORMAT_ID == format_id:
+            return module
+    raise KeyError(format_id)
+
+
+def parse(text: str, format_id: str = "auto") -> ParseResult:
+    """Recognize (unless ``format_id`` is given) and parse vendor input.
+
+    Raise :class:`UnrecognizedInput`, :class:`InputError` or ``KeyError`` for
+    an unknown ``format_id``.
+    """
+    source = Source(text)
+    if not source.text.strip():
+        raise InputError("the input is empty")
+    if format_id != "auto":
+        module = format_by_id(format_id)
+    else:
+        module = detect(source)
+    records = module.parse(source)
+    if not records:
+        raise InputError(f"the input looks like {module.TITLE} but holds no event to map")
+    return ParseResult(module.FORMAT_ID, module.TITLE, records)
+
+
+def detect(source: Source) -> Any:
+    """Return the best matching format module or raise :class:`UnrecognizedInput`."""
+    best, best_match = None, None
+    tried = []
+    for module in all_formats():
+        tried.append(module.FORMAT_ID)
+        match = module.detect(source)
+        if match is None:
+            continue
+        if match.complete and (best_match is None or not best_match.complete
+                               or match.score > best_match.score):
+            best, best_match = module, match
+        elif best_match is None or (not best_match.complete and match.score > best_match.score):
+            best, best_match = module, match
+    if best is not None and best_match.complete:
+        return best
+    if source.json_values is None and source.json_error is not None and best is None:
+        error = source.json_error
+        raise InputError(f"invalid JSON: {error.reason}", error.line, error.column)
+    raise UnrecognizedInput(tried, best.TITLE if best else None,
+                            best_match.missing if best_match else [])
