@@ -29,6 +29,14 @@ def validate_text(text: str, catalog: Catalog, options: CheckOptions | None = No
     options = options or CheckOptions()
     values = parse_values(text)
     index = TextIndex(text)
+    for value in values:
+        if not isinstance(value.value, dict):
+            line, column = index.line_column(value.offset)
+            kind = type(value.value).__name__
+            kind = {"list": "array", "str": "string", "int": "number", "float": "number",
+                    "bool": "boolean", "NoneType": "null"}.get(kind, kind)
+            raise JsonInputError(f"event {value.index} is a JSON {kind}, but an OCSF event "
+                                 "must be a JSON object", line, column)
     reports = [_check_located(value, index, catalog, options) for value in values]
     for line, column, message in getattr(values, "line_errors", []):
         reports.append(EventReport(index=len(reports), line=line, column=column,

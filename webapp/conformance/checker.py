@@ -64,10 +64,19 @@ def check_event(event: Any, release: Release, report: EventReport,
     report.class_uid = class_uid
     report.uid = (event.get("metadata") or {}).get("uid") if isinstance(
         event.get("metadata"), dict) else None
-    if class_uid is None:
+    if "class_uid" not in event:
         report.add(Finding("attribute_required_missing", ERROR,
                            "Required attribute \"class_uid\" is missing.",
                            attribute_path="class_uid", located_path=()))
+        return report
+    if isinstance(class_uid, bool) or not isinstance(class_uid, int) \
+            or not INT64[0] <= class_uid <= INT64[1]:
+        report.add(Finding("attribute_wrong_type", ERROR,
+                           f"Attribute \"class_uid\" has the wrong type: expected integer, "
+                           f"got {_json_type(class_uid)}.",
+                           attribute_path="class_uid", located_path=("class_uid",),
+                           context={"value": _short(class_uid), "value_type": _json_type(class_uid),
+                                    "expected_type": "integer_t"}))
         return report
     schema = _class_for_uid(release, class_uid)
     if schema is None:
@@ -87,8 +96,9 @@ def check_event(event: Any, release: Release, report: EventReport,
                            f"Class \"{schema.name}\" is deprecated since {schema.deprecated_since}. "
                            f"{_plain(schema.deprecated_message)}",
                            context={"since": schema.deprecated_since}))
-    _check_type_uid(event, schema, report)
     _check_object(walk, event, schema, (), "")
+    _check_type_uid(event, schema, report)
+    _check_observables(walk, event, schema)
     return report
 
 
@@ -225,7 +235,8 @@ def _check_requirements(walk: _Walk, data: dict, schema: Schema, path: tuple, do
 
 def _check_constraints(walk: _Walk, data: dict, schema: Schema, path: tuple, dotted: str) -> None:
     for kind, names in schema.constraints.items():
-        present = [name for name in names if data.get(name) is not None]
+        # As in the OCSF server, a key with a null value counts as present here.
+        present = [name for name in names if name in data]
         if kind == "at_least_one" and present:
             continue
         if kind == "just_one" and len(present) == 1:
@@ -316,12 +327,13 @@ def _matches_base(base: str, value: Any) -> bool:
     if base == "string_t":
         return isinstance(value, str)
     if base in ("integer_t", "long_t"):
+        # The OCSF server accepts the 64-bit range for integer_t as well.
         if isinstance(value, bool) or not isinstance(value, int):
             return False
-        low, high = INT32 if base == "integer_t" else INT64
-        return low <= value <= high
+        return INT64[0] <= value <= INT64[1]
     if base == "float_t":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        # As in the OCSF server, an integer literal such as 5 is not a float.
+        return isinstance(value, float)
     if base == "boolean_t":
         return isinstance(value, bool)
     return True  # json_t and types the export does not describe take any value
@@ -329,7 +341,8 @@ def _matches_base(base: str, value: Any) -> bool:
 
 def _check_enum(walk: _Walk, attr: Attribute, value: Any, path: tuple, dotted: str,
                 ref_kind: str, in_array: bool) -> None:
-    item = attr.enum.get(str(value))
+    key = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+    item = attr.enum.get(key) if key is not None else None
     code_part = "attribute_enum_array_value" if in_array else "attribute_enum_value"
     if item is None:
         allowed = [int(v) if v.lstrip("-").isdigit() else v for v in attr.enum]
@@ -383,7 +396,7 @@ def _check_type_constraints(walk: _Walk, attr: Attribute, value: Any, path: tupl
             if pattern is not False and not pattern.search(value):
                 _constraint(walk, f"attribute_value_{prefix}regex_not_matched", dotted, path,
                             ref_kind, attr, f"does not match the pattern of type {type_name}",
-                            {**context, "regex": data_type.regex})
+                            {**context, "regex": data_type.regex}, severity=WARNING)
         type_name = data_type.base
         prefix = "super_type_"
 
@@ -396,8 +409,8 @@ def _compile(regex: str):
 
 
 def _constraint(walk: _Walk, code: str, dotted: str, path: tuple, ref_kind: str,
-                attr: Attribute, reason: str, context: dict) -> None:
-    walk.report.add(Finding(code, ERROR, f"Attribute \"{dotted}\" value {reason}.",
+                attr: Attribute, reason: str, context: dict, severity: str = ERROR) -> None:
+    walk.report.add(Finding(code, severity, f"Attribute \"{dotted}\" value {reason}.",
                             attribute_path=dotted, located_path=path, context=context,
                             schema_ref=(ref_kind, attr.name)))
 
@@ -412,3 +425,35 @@ def _short(value: Any, limit: int = 200) -> Any:
 
 def _plain(html: str | None) -> str:
     return re.sub(r"<[^>]+>", "", html or "").strip()
+
+
+def _check_observables(walk: _Walk, event: dict, schema: Schema) -> None:
+    observables = event.get("observables")
+    if not isinstance(observables, list):
+        return
+    for position, item in enumerate(observables):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        name = item["name"]
+        if _resolves(walk, schema, name.split(".")):
+            continue
+        walk.report.add(Finding("observable_name_invalid_reference", ERROR,
+                                f"Observable {position} names \"{name}\", which is not an "
+                                f"attribute path of class \"{schema.name}\".",
+                                attribute_path=f"observables[{position}].name",
+                                located_path=("observables", position, "name"),
+                                context={"name": name, "class_uid": schema.uid,
+                                         "class_name": schema.name}))
+
+
+def _resolves(walk: _Walk, schema: Schema, segments: list[str]) -> bool:
+    current = schema
+    for position, segment in enumerate(segments):
+        attr = current.attributes.get(segment) if current else None
+        if attr is None or not _visible(attr, walk.profiles):
+            return False
+        if position < len(segments) - 1:
+            if not attr.object_type:
+                return False
+            current = walk.release.objects.get(attr.object_type)
+    return True

@@ -1,0 +1,193 @@
+"""The ``ocsf-workbench`` command: validate, map and serve.
+
+Exit codes: 0 when every event is valid (validate) or the input was recognized
+and mapped (map); 1 when some event has an error (validate); 2 when the input
+cannot be read or parsed, with a message naming the file, line and column.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import sys
+
+from .catalog import Catalog, UnknownVersion
+from .conformance import CheckOptions, JsonInputError, validate_text
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _read(name: str) -> str:
+    """Read a file (``-`` for stdin) as UTF-8, gunzipping ``.gz`` content."""
+    if name == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        with open(name, "rb") as handle:
+            data = handle.read()
+    if data[:2] == b"\x1f\x8b":
+        import gzip
+
+        data = gzip.decompress(data)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[:error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        raise ValueError(f"invalid UTF-8 at line {line}, column {column}") from None
+
+
+def _expand(patterns: list[str]) -> list[str]:
+    names = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(pattern)) if pattern != "-" and any(
+            c in pattern for c in "*?[") else [pattern]
+        names.extend(matches or [pattern])
+    return names
+
+
+def _fail(message: str) -> int:
+    print(f"ocsf-workbench: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    try:
+        catalog = Catalog()
+        if args.schema_version:
+            catalog.get(args.schema_version)
+    except UnknownVersion as error:
+        return _fail(f"unknown OCSF version {error.version!r}; available: "
+                     f"{', '.join(error.available)}")
+    options = CheckOptions(schema_version=args.schema_version,
+                           missing_recommended=args.missing_recommended,
+                           extra_profiles=tuple(p for p in (args.profiles or "").split(",") if p))
+    status = EXIT_OK
+    outputs = []
+    for name in _expand(args.files):
+        label = "<stdin>" if name == "-" else name
+        try:
+            text = _read(name)
+            result = validate_text(text, catalog, options)
+        except OSError as error:
+            return _fail(f"{label}: cannot read: {error.strerror}")
+        except ValueError as error:
+            if isinstance(error, JsonInputError):
+                return _fail(f"{label}:{error.line}:{error.column}: invalid JSON: {error.reason}")
+            return _fail(f"{label}: {error}")
+        failed = result.error_count > 0 or (args.fail_on == "warning" and result.warning_count)
+        if failed:
+            status = EXIT_FINDINGS
+        outputs.append((label, result))
+
+    if args.json:
+        if len(outputs) == 1:
+            print(json.dumps(outputs[0][1].to_json(), indent=2))
+        else:
+            print(json.dumps({label: r.to_json() for label, r in outputs}, indent=2))
+    else:
+        for label, result in outputs:
+            _print_text_report(label, result)
+    return status
+
+
+def _print_text_report(label: str, result) -> None:
+    for report in result.events:
+        for finding in report.errors + report.warnings:
+            where = f"{label}:{finding.line}:{finding.column}" if finding.line else label
+            print(f"{where}: {finding.severity}: {finding.code}: {finding.message}")
+        if report.input_error:
+            print(f"{label}:{report.line}:{report.column}: error: {report.input_error}")
+    print(f"{label}: {len(result.events)} events, {result.valid_count} valid, "
+          f"{result.error_count} errors, {result.warning_count} warnings "
+          f"(OCSF {result.schema_version})")
+
+
+def map_command(args: argparse.Namespace) -> int:
+    from .mapping import map_text
+    from .vendors import InputError, UnrecognizedInput, all_formats
+
+    known = {module.FORMAT_ID for module in all_formats()}
+    if args.source_format != "auto" and args.source_format not in known:
+        return _fail(f"unknown format {args.source_format!r}; known: {', '.join(sorted(known))}")
+    try:
+        catalog = Catalog()
+        catalog.get(args.schema_version)
+    except UnknownVersion as error:
+        return _fail(f"unknown OCSF version {error.version!r}")
+    results = []
+    for name in _expand(args.files):
+        label = "<stdin>" if name == "-" else name
+        try:
+            result = map_text(_read(name), catalog, args.source_format, args.schema_version)
+        except OSError as error:
+            return _fail(f"{label}: cannot read: {error.strerror}")
+        except UnrecognizedInput as error:
+            return _fail(f"{label}: {error} (formats tried: {', '.join(error.tried)})")
+        except InputError as error:
+            where = f":{error.line}:{error.column}" if error.line else ""
+            return _fail(f"{label}{where}: {error.reason}")
+        except ValueError as error:
+            return _fail(f"{label}: {error}")
+        results.append((label, result))
+
+    if args.json:
+        data = [result.to_json() for _, result in results]
+        print(json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False))
+    else:
+        for label, result in results:
+            print(f"{label}: {result.parsed.title}: {result.summary.sentence}")
+            for event in result.events:
+                for row in event.fidelity:
+                    print(f"  [{event.record.index}] {row.label}: Script Activity "
+                          f"{row.script_activity_verdict}, Process Activity "
+                          f"{row.process_activity_verdict}")
+    return EXIT_OK
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from . import create_app
+
+    app = create_app()
+    app.run(host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ocsf-workbench", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser("validate", help="check OCSF events")
+    validate.add_argument("files", nargs="+", help="files or globs; - reads stdin")
+    validate.add_argument("--schema-version", help="check against this OCSF release")
+    validate.add_argument("--json", action="store_true", help="print the API's JSON result")
+    validate.add_argument("--missing-recommended", action="store_true",
+                          help="warn about missing recommended attributes")
+    validate.add_argument("--profiles", help="comma-separated profiles applied to every event")
+    validate.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                          help="exit 1 on errors only (default) or on warnings too")
+    validate.set_defaults(run=validate_command)
+
+    mapper = commands.add_parser("map", help="map vendor script events to OCSF twice")
+    mapper.add_argument("files", nargs="+", help="files or globs; - reads stdin")
+    mapper.add_argument("--from", dest="source_format", default="auto",
+                        help="source format id, or auto (default) to detect it")
+    mapper.add_argument("--schema-version", help="map to this OCSF release")
+    mapper.add_argument("--json", action="store_true", help="print the API's JSON result")
+    mapper.set_defaults(run=map_command)
+
+    serve = commands.add_parser("serve", help="run the web app (development server)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.set_defaults(run=serve_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The comparison page: one vendor event mapped as Script Activity and as Process Activity."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, request
+
+from webapp.mapping import map_text
+from webapp.vendors import InputError, UnrecognizedInput, all_formats
+
+from ..errors import BadInput
+from .rendering import catalog, read_text_input, render_page
+
+bp = Blueprint("compare", __name__)
+
+
+def format_choices() -> list[dict]:
+    return [{"id": module.FORMAT_ID, "title": module.TITLE} for module in all_formats()]
+
+
+def run_mapping(text: str, format_id: str, version: str | None):
+    """Map vendor text; raise :class:`BadInput` with a clear message for bad input."""
+    if version and not catalog().has(version):
+        raise BadInput(f"unknown OCSF version {version!r}", status=404)
+    if format_id != "auto" and format_id not in {f["id"] for f in format_choices()}:
+        raise BadInput(f"unknown format {format_id!r}; known formats: "
+                       f"{', '.join(f['id'] for f in format_choices())}")
+    try:
+        result = map_text(text, catalog(), format_id, version)
+    except UnrecognizedInput as error:
+        raise BadInput(str(error), details={"formats_tried": error.tried,
+                                            "closest": error.closest,
+                                            "missing": error.missing}) from None
+    except InputError as error:
+        raise BadInput(str(error), line=error.line, column=error.column) from None
+    limit = current_app.config["MAX_EVENTS"]
+    if len(result.events) > limit:
+        raise BadInput(f"the input holds {len(result.events):,} events; the limit is {limit:,}",
+                       status=413)
+    return result
+
+
+@bp.get("/compare")
+def form():
+    return render_page("compare/page.html", text="", result=None, error=None,
+                       formats=format_choices(), chosen="auto")
+
+
+@bp.post("/compare")
+def submit():
+    text, _ = read_text_input()
+    chosen = request.values.get("format", "auto")
+    try:
+        result = run_mapping(text, chosen, request.values.get("version") or None)
+    except BadInput as error:
+        if error.status == 413:
+            raise
+        return render_page("compare/page.html", "compare/_result.html", status=error.status,
+                           text=text, result=None, error=error, formats=format_choices(),
+                           chosen=chosen)
+    data = result.to_json()
+    pretty = [
+        {side: json.dumps(event[side]["event"], indent=2, ensure_ascii=False)
+         if event[side] else None for side in ("script_activity", "process_activity")}
+        for event in data["events"]
+    ]
+    return render_page("compare/page.html", "compare/_result.html", text=text, result=result,
+                       data=data, pretty=pretty, error=None, formats=format_choices(),
+                       chosen=chosen, shown=current_app.config["EVENTS_SHOWN"])

@@ -1,0 +1,62 @@
+"""The conformance page: paste or upload events, see findings at their lines."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from webapp.conformance import CheckOptions, JsonInputError, validate_text
+
+from ..errors import BadInput
+from .rendering import catalog, read_text_input, render_page
+
+bp = Blueprint("validate", __name__)
+
+
+def options_from_request() -> CheckOptions:
+    version = request.values.get("version") or None
+    if version and not catalog().has(version):
+        raise BadInput(f"unknown OCSF version {version!r}; available: "
+                       f"{', '.join(catalog().versions)}", status=404)
+    profiles = tuple(p.strip() for p in request.values.get("profiles", "").split(",")
+                     if p.strip())
+    return CheckOptions(
+        schema_version=version,
+        missing_recommended=request.values.get("missing_recommended") in ("1", "true", "on"),
+        extra_profiles=profiles,
+    )
+
+
+def run_validation(text: str, options: CheckOptions):
+    """Validate text; raise :class:`BadInput` for unreadable input or too many events."""
+    try:
+        result = validate_text(text, catalog(), options)
+    except JsonInputError as error:
+        raise BadInput(f"invalid JSON: {error.reason} at line {error.line}, "
+                       f"column {error.column}", line=error.line, column=error.column) from None
+    limit = current_app.config["MAX_EVENTS"]
+    if len(result.events) > limit:
+        raise BadInput(f"the input holds {len(result.events):,} events; the limit is {limit:,}",
+                       status=413)
+    return result
+
+
+@bp.get("/validate")
+def form():
+    return render_page("validate/page.html", text="", result=None, error=None)
+
+
+@bp.post("/validate")
+def submit():
+    options = options_from_request()
+    text, _ = read_text_input()
+    try:
+        result = run_validation(text, options)
+    except BadInput as error:
+        if error.status == 413:
+            raise
+        return render_page("validate/page.html", "validate/_report.html", status=error.status,
+                           text=text, result=None, error=error)
+    lines = text.split("\n")
+    return render_page("validate/page.html", "validate/_report.html", text=text, result=result,
+                       lines=lines, error=None,
+                       shown=current_app.config["EVENTS_SHOWN"])
