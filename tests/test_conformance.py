@@ -160,3 +160,103 @@ def test_non_object_event_rejected(catalog):
 
     with pytest.raises(JsonInputError, match="event 1 is a JSON number"):
         validate_text('[{"class_uid": 1009}, 5]', catalog)
+
+
+VERSION_CASES = [
+    ("1.7.0", "version_earlier", "warning"),
+    ("1.9.0", "version_incompatible_later", "error"),
+    ("1.10.0", "version_incompatible_later", "error"),
+    ("1.8.0-rc.1", "version_incompatible_prerelease", "error"),
+    ("0.9.0", "version_incompatible_initial_development", "error"),
+    ("v1.8", "version_invalid_format", "error"),
+]
+
+
+@pytest.mark.parametrize("declared, code, severity", VERSION_CASES)
+def test_version_checks(catalog, declared, code, severity):
+    data = event(metadata__version=declared)
+    report = validate_event(data, catalog, CheckOptions(schema_version="1.8.0"))
+    found = [f for f in report.errors + report.warnings if f.code == code]
+
+    assert len(found) == 1, [f.code for f in report.errors + report.warnings]
+    assert found[0].severity == severity
+    assert found[0].context["expected_value"] == "1.8.0"
+
+
+BEYOND_CASES = [
+    ("time_dt", event(time_dt="2025-12-04T09:20:00.124Z", metadata__profiles=["datetime"]),
+     "time_dt_mismatch", "warning", "time_dt"),
+    ("class_profile", event(metadata__profiles=["load_balancer"]), "profile_not_in_class",
+     "warning", "metadata.profiles[0]"),
+    ("observable_type", event(observables=[{"name": "device.hostname", "type_id": 2,
+                                            "value": "wks-042.example.test"}]),
+     "observable_type_id_mismatch", "warning", "observables[0].type_id"),
+    ("observable_value", event(observables=[{"name": "device.hostname", "type_id": 1,
+                                             "value": "other.example.test"}]),
+     "observable_value_mismatch", "warning", "observables[0].value"),
+    ("size_without_cut", event(script__script_content={"value": "x", "untruncated_size": 90}),
+     "script_truncation_inconsistent", "warning", "script.script_content.untruncated_size"),
+    ("cut_size_too_small", event(script__script_content={"value": "abcdef", "is_truncated": True,
+                                                         "untruncated_size": 3}),
+     "script_truncation_inconsistent", "warning", "script.script_content.untruncated_size"),
+    ("hash_length", event(script__hashes=[{"algorithm_id": 3, "value": "abc123"}]),
+     "fingerprint_length_invalid", "error", "script.hashes[0].value"),
+]
+
+
+@pytest.mark.parametrize("case", BEYOND_CASES, ids=[c[0] for c in BEYOND_CASES])
+def test_checks_beyond_the_server(catalog, case):
+    _, data, code, severity, path = case
+    report = validate_event(data, catalog)
+    found = [f for f in report.errors + report.warnings if f.code == code]
+
+    assert found, [f.code for f in report.errors + report.warnings]
+    assert found[0].severity == severity
+    assert found[0].attribute_path == path
+
+
+def test_matching_time_dt_is_quiet(catalog):
+    data = event(time_dt="2025-12-04T09:20:00.123Z", metadata__profiles=["datetime"])
+    report = validate_event(data, catalog)
+
+    assert report.errors == []
+    assert report.warnings == []
+
+
+def test_duplicate_uid_in_batch(catalog):
+    one = json.dumps(event(metadata__uid="evt-1"))
+    result = validate_text(f"{one}\n{one}\n", catalog)
+
+    assert [f.code for f in result.events[0].warnings] == []
+    assert [f.code for f in result.events[1].warnings] == ["uid_duplicate"]
+    assert result.events[1].warnings[0].line == 2
+
+
+def test_suspicious_other_sibling(catalog):
+    data = event(activity_id=99, activity_name="Other", type_uid=100999)
+    report = validate_event(data, catalog)
+    found = [f for f in report.warnings if f.code == "attribute_enum_sibling_suspicious_other"]
+
+    assert found[0].attribute_path == "activity_name"
+
+
+def test_array_enum_siblings(catalog):
+    data = event(metadata__profiles=["security_control"])
+    data["malware"] = [{"name": "x", "classification_ids": [1, 2, 99],
+                        "classifications": ["Adware", "Worm", "Other"]},
+                       {"name": "y", "classification_ids": [1, 2], "classifications": ["Adware"]}]
+    report = validate_event(data, catalog)
+    found = {(f.code, f.attribute_path) for f in report.errors}
+
+    assert ("attribute_enum_array_sibling_incorrect", "malware[0].classifications[1]") in found
+    assert ("attribute_enum_array_sibling_missing", "malware[1].classifications[1]") in found
+    assert not [path for code, path in found if path.endswith("classifications[2]")]
+
+
+def test_array_enum_value_unknown(catalog):
+    data = event(metadata__profiles=["security_control"])
+    data["malware"] = [{"name": "x", "classification_ids": [1, 4242]}]
+    report = validate_event(data, catalog)
+
+    assert ("attribute_enum_array_value_unknown", "malware[0].classification_ids[1]") in {
+        (f.code, f.attribute_path) for f in report.errors}

@@ -96,6 +96,7 @@ def _data_type(name: str, raw: dict) -> DataType:
         max_len=raw.get("max_len"),
         range=tuple(rng) if rng else None,
         values=tuple(values) if values else None,
+        observable=raw.get("observable"),
     )
 
 
@@ -184,6 +185,7 @@ def _attribute(name: str, raw: dict) -> Attribute:
         profiles=profiles,
         deprecated_since=deprecated.get("since"),
         deprecated_message=deprecated.get("message"),
+        observable=raw.get("observable"),
     )
 
 

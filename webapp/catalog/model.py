@@ -34,6 +34,7 @@ class Attribute:
     profiles: tuple[str, ...] = ()
     deprecated_since: str | None = None
     deprecated_message: str | None = None
+    observable: int | None = None  # observable type_id the attribute declares itself
     # Name of the class or object in the chain that introduces the attribute.
     defined_in: str = ""
     # (class or object name, [changed facets]) for each later link that changed it.
@@ -79,6 +80,7 @@ class DataType:
     max_len: int | None = None
     range: tuple[int, int] | None = None
     values: tuple | None = None
+    observable: int | None = None  # observable type_id of values of this type
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ def validate_text(text: str, catalog: Catalog, options: CheckOptions | None = No
             raise JsonInputError(f"event {value.index} is a JSON {kind}, but an OCSF event "
                                  "must be a JSON object", line, column)
     reports = [_check_located(value, index, catalog, options) for value in values]
+    _check_duplicate_uids(values, reports, index)
     for line, column, message in getattr(values, "line_errors", []):
         reports.append(EventReport(index=len(reports), line=line, column=column,
                                    input_error=f"invalid JSON on line {line}: {message}"))
@@ -73,6 +74,29 @@ def _locate(report: EventReport, positions: dict, index: TextIndex) -> None:
             path = path[:-1]
         if path in positions:
             finding.line, finding.column = index.line_column(positions[path])
+
+
+def _check_duplicate_uids(values: list[LocatedValue], reports: list[EventReport],
+                          index: TextIndex) -> None:
+    """Warn about a ``metadata.uid`` that an earlier event of the same input already used."""
+    first_seen: dict[str, int] = {}
+    for value, report in zip(values, reports):
+        metadata = value.value.get("metadata")
+        uid = metadata.get("uid") if isinstance(metadata, dict) else None
+        if not isinstance(uid, str):
+            continue
+        if uid not in first_seen:
+            first_seen[uid] = report.index
+            continue
+        finding = Finding("uid_duplicate", WARNING,
+                          f"metadata.uid {uid!r} repeats the uid of event {first_seen[uid]} of "
+                          "this input.",
+                          attribute_path="metadata.uid", located_path=("metadata", "uid"),
+                          context={"value": uid, "first_event": first_seen[uid]})
+        position = value.positions.get(("metadata", "uid"))
+        if position is not None:
+            finding.line, finding.column = index.line_column(position)
+        report.add(finding)
 
 
 def validate_event(event: Any, catalog: Catalog, options: CheckOptions | None = None) -> EventReport:

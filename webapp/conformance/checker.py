@@ -13,6 +13,7 @@ from typing import Any
 
 from webapp.catalog import Attribute, Catalog, Release, Schema
 
+from .beyond import check_beyond_server
 from .findings import ERROR, WARNING, EventReport, Finding
 
 INT32 = (-(2**31), 2**31 - 1)
@@ -97,8 +98,10 @@ def check_event(event: Any, release: Release, report: EventReport,
                            f"{_plain(schema.deprecated_message)}",
                            context={"since": schema.deprecated_since}))
     _check_object(walk, event, schema, (), "")
+    _check_version(event, release, report)
     _check_type_uid(event, schema, report)
     _check_observables(walk, event, schema)
+    check_beyond_server(event, schema, release, report, walk.profiles)
     return report
 
 
@@ -256,23 +259,74 @@ def _check_constraints(walk: _Walk, data: dict, schema: Schema, path: tuple, dot
 
 def _check_siblings(walk: _Walk, data: dict, schema: Schema, path: tuple, dotted: str) -> None:
     for name, attr in schema.attributes.items():
-        if not attr.enum or not attr.sibling or attr.is_array:
+        if not attr.enum or not attr.sibling or attr.sibling not in data:
             continue
-        value, caption = data.get(name), data.get(attr.sibling)
-        if value is None or caption is None or str(value) not in attr.enum:
+        if not _visible(attr, walk.profiles) or data.get(name) is None:
             continue
-        if str(value) == "99" or not isinstance(caption, str):
+        if attr.is_array:
+            _check_array_siblings(walk, data, schema, attr, path, dotted)
             continue
-        expected = attr.enum[str(value)].caption
-        if caption != expected:
-            sibling_dotted = _join(dotted, attr.sibling)
+        value, caption = data[name], data[attr.sibling]
+        key = _enum_key(value)
+        if key is None or key not in attr.enum or caption is None:
+            continue
+        sibling_dotted = _join(dotted, attr.sibling)
+        expected = attr.enum[key].caption
+        ref = (f"{schema.kind}:{schema.name}", attr.sibling)
+        if key == "99":
+            if caption == expected:
+                walk.report.add(Finding(
+                    "attribute_enum_sibling_suspicious_other", WARNING,
+                    f"Attribute \"{sibling_dotted}\" is {caption!r}, the caption of value 99 of "
+                    f"\"{_join(dotted, name)}\"; with 99 the sibling should carry the "
+                    "source's own label.",
+                    attribute_path=sibling_dotted, located_path=path + (attr.sibling,),
+                    context={"value": caption}, schema_ref=ref))
+        elif caption != expected:
             walk.report.add(Finding(
                 "attribute_enum_sibling_incorrect", WARNING,
                 f"Attribute \"{sibling_dotted}\" value {caption!r} does not match the caption "
                 f"{expected!r} of \"{_join(dotted, name)}\" value {value}.",
                 attribute_path=sibling_dotted, located_path=path + (attr.sibling,),
-                context={"value": caption, "expected_value": expected},
-                schema_ref=(f"{schema.kind}:{schema.name}", attr.sibling)))
+                context={"value": caption, "expected_value": expected}, schema_ref=ref))
+
+
+def _check_array_siblings(walk: _Walk, data: dict, schema: Schema, attr: Attribute,
+                          path: tuple, dotted: str) -> None:
+    values, captions = data[attr.name], data[attr.sibling]
+    if not isinstance(values, list):
+        return
+    captions = captions if isinstance(captions, list) else []
+    ref = (f"{schema.kind}:{schema.name}", attr.sibling)
+    for position, value in enumerate(values):
+        key = _enum_key(value)
+        if key is None or key not in attr.enum or key == "99":
+            continue
+        expected = attr.enum[key].caption
+        sibling_dotted = f"{_join(dotted, attr.sibling)}[{position}]"
+        caption = captions[position] if position < len(captions) else None
+        if caption is None:
+            walk.report.add(Finding(
+                "attribute_enum_array_sibling_missing", ERROR,
+                f"Attribute \"{sibling_dotted}\" is missing; it should be {expected!r}, the "
+                f"caption of \"{_join(dotted, attr.name)}[{position}]\" value {value}.",
+                attribute_path=sibling_dotted, located_path=path + (attr.sibling,),
+                context={"expected_value": expected}, schema_ref=ref))
+        elif caption != expected:
+            walk.report.add(Finding(
+                "attribute_enum_array_sibling_incorrect", ERROR,
+                f"Attribute \"{sibling_dotted}\" value {caption!r} does not match the caption "
+                f"{expected!r} of \"{_join(dotted, attr.name)}[{position}]\" value {value}.",
+                attribute_path=sibling_dotted,
+                located_path=path + (attr.sibling, position),
+                context={"value": caption, "expected_value": expected}, schema_ref=ref))
+
+
+def _enum_key(value: Any) -> str | None:
+    """Return the enum key of a value as the OCSF server looks it up, or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    return str(value)
 
 
 def _wrong_type(walk: _Walk, attr: Attribute, value: Any, path: tuple, dotted: str,
@@ -341,7 +395,7 @@ def _matches_base(base: str, value: Any) -> bool:
 
 def _check_enum(walk: _Walk, attr: Attribute, value: Any, path: tuple, dotted: str,
                 ref_kind: str, in_array: bool) -> None:
-    key = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+    key = _enum_key(value)
     item = attr.enum.get(key) if key is not None else None
     code_part = "attribute_enum_array_value" if in_array else "attribute_enum_value"
     if item is None:
@@ -457,3 +511,62 @@ def _resolves(walk: _Walk, schema: Schema, segments: list[str]) -> bool:
                 return False
             current = walk.release.objects.get(attr.object_type)
     return True
+
+
+_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-(dev|rc\.\d+|alpha\.\d+|beta\.\d+))?$")
+
+
+def parse_version(text: str) -> tuple | None:
+    """Parse ``1.8.0``, ``1.9.0-dev`` or ``1.0.0-rc.2`` into a sortable tuple, else None."""
+    match = _VERSION.match(text)
+    if not match:
+        return None
+    major, minor, patch, pre = match.groups()
+    # A pre-release sorts before its release: (…, 0, "dev") < (…, 1, "").
+    return int(major), int(minor), int(patch), 0 if pre else 1, pre or ""
+
+
+def _check_version(event: dict, release: Release, report: EventReport) -> None:
+    """Compare ``metadata.version`` with the release the event is checked against.
+
+    Semantic versions are compared, not strings: ``1.10.0`` is later than ``1.5.0``.
+    """
+    metadata = event.get("metadata")
+    declared = metadata.get("version") if isinstance(metadata, dict) else None
+    if not isinstance(declared, str) or declared == release.version:
+        return
+    context = {"value": declared, "expected_value": release.version}
+    location = dict(attribute_path="metadata.version", located_path=("metadata", "version"),
+                    context=context, schema_ref=("object:metadata", "version"))
+    event_version = parse_version(declared)
+    schema_version = parse_version(release.version)
+    if event_version is None:
+        report.add(Finding("version_invalid_format", ERROR,
+                           f"metadata.version {declared!r} is not a semantic version such as "
+                           f"{release.version!r}.", **location))
+        return
+    if schema_version is None:
+        return
+    if event_version[0] == 0:
+        report.add(Finding("version_incompatible_initial_development", ERROR,
+                           f"metadata.version {declared!r} is an initial-development (0.x) "
+                           f"version, which is incompatible with {release.version}.",
+                           **location))
+    elif event_version[3] == 0:
+        report.add(Finding("version_incompatible_prerelease", ERROR,
+                           f"metadata.version {declared!r} is a pre-release that differs from "
+                           f"{release.version}; pre-releases are compatible only with "
+                           "themselves.", **location))
+    elif event_version > schema_version:
+        report.add(Finding("version_incompatible_later", ERROR,
+                           f"metadata.version {declared!r} is later than {release.version}; "
+                           "an event cannot be checked against an earlier schema.",
+                           **location))
+    elif event_version[0] != schema_version[0]:
+        report.add(Finding("version_incompatible_later", ERROR,
+                           f"metadata.version {declared!r} has another major version than "
+                           f"{release.version}.", **location))
+    else:
+        report.add(Finding("version_earlier", WARNING,
+                           f"metadata.version {declared!r} is earlier than {release.version}, "
+                           "the schema used for this check.", **location))
