@@ -92,3 +92,55 @@ def test_unknown_schema_version_exits_2(command):
     done = run(command, "--schema-version", "0.0.1", str(EXAMPLE))
 
     assert done.returncode == 2
+
+
+def _bad_event_file(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(EXAMPLE.read_text().replace('"type_uid": 100901', '"type_uid": 5'))
+    return bad
+
+
+def test_sarif_output(tmp_path):
+    done = run("validate", "--format", "sarif", str(_bad_event_file(tmp_path)))
+    log = json.loads(done.stdout)
+    result = [r for r in log["runs"][0]["results"] if r["ruleId"] == "type_uid_incorrect"][0]
+
+    assert done.returncode == 1
+    assert log["version"] == "2.1.0"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 8
+
+
+def test_junit_output(tmp_path):
+    import xml.etree.ElementTree as ElementTree
+
+    done = run("validate", "--format", "junit", str(_bad_event_file(tmp_path)), str(EXAMPLE))
+    root = ElementTree.fromstring(done.stdout)
+    suites = root.findall("testsuite")
+
+    assert [s.get("failures") for s in suites] == ["1", "0"]
+    assert "type_uid_incorrect" in suites[0].find("testcase/failure").text
+
+
+def test_github_annotations(tmp_path):
+    done = run("validate", "--format", "github", str(_bad_event_file(tmp_path)))
+
+    assert any(line.startswith("::error file=") and ",line=8," in line
+               and "title=type_uid_incorrect" in line for line in done.stdout.splitlines())
+
+
+def test_fail_on_warning(tmp_path):
+    warned = tmp_path / "warned.json"
+    warned.write_text(EXAMPLE.read_text().replace('"activity_name": "Execute"',
+                                                  '"activity_name": "Run"'))
+
+    assert run("validate", str(warned)).returncode == 0
+    assert run("validate", "--fail-on", "warning", str(warned)).returncode == 1
+
+
+def test_glob_of_files(tmp_path):
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_text(EXAMPLE.read_text())
+    done = run("validate", str(tmp_path / "*.json"))
+
+    assert done.returncode == 0
+    assert done.stdout.count("1 events, 1 valid") == 2

@@ -14,6 +14,7 @@ import sys
 
 from .catalog import Catalog, UnknownVersion
 from .conformance import CheckOptions, JsonInputError, validate_text
+from .conformance.formats import to_github, to_junit, to_sarif
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -81,11 +82,18 @@ def validate_command(args: argparse.Namespace) -> int:
             status = EXIT_FINDINGS
         outputs.append((label, result))
 
-    if args.json:
+    output_format = "json" if args.json else args.format
+    if output_format == "json":
         if len(outputs) == 1:
             print(json.dumps(outputs[0][1].to_json(), indent=2))
         else:
             print(json.dumps({label: r.to_json() for label, r in outputs}, indent=2))
+    elif output_format == "sarif":
+        print(to_sarif(outputs))
+    elif output_format == "junit":
+        print(to_junit(outputs))
+    elif output_format == "github":
+        print(to_github(outputs))
     else:
         for label, result in outputs:
             _print_text_report(label, result)
@@ -161,7 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check OCSF events")
     validate.add_argument("files", nargs="+", help="files or globs; - reads stdin")
     validate.add_argument("--schema-version", help="check against this OCSF release")
-    validate.add_argument("--json", action="store_true", help="print the API's JSON result")
+    validate.add_argument("--json", action="store_true",
+                          help="print the API's JSON result (same as --format json)")
+    validate.add_argument("--format", choices=("text", "json", "sarif", "junit", "github"),
+                          default="text", help="output format (default: text)")
     validate.add_argument("--missing-recommended", action="store_true",
                           help="warn about missing recommended attributes")
     validate.add_argument("--profiles", help="comma-separated profiles applied to every event")

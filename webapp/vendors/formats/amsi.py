@@ -1,12 +1,15 @@
 """AMSI scan events: ETW provider Microsoft-Antimalware-Scan-Interface, event 1101, as JSON.
 
 AMSI has no event log channel, so these events reach users through ETW
-consumers that render them to JSON in their own layout. Accepted layouts, all
-recognized from content: a ``system`` header with an ``event_data`` payload, a
-``System``/``EventData`` pair as in evtx-style converters, SilkETW records
-(``ProviderName``, ``ProcessID``, ``TimeStamp``, payload in ``XmlEventData``),
-Winlogbeat-style ``winlog.event_data``, and a flat object carrying the payload
-fields next to the header fields.
+consumers that render them to JSON in their own layout. Each layout below is
+recognized from content:
+
+* a ``system`` header with an ``event_data`` payload;
+* a ``System``/``EventData`` pair, as evtx-style converters write it;
+* SilkETW records (``ProviderName``, ``ProcessID``, ``TimeStamp``, with the
+  payload in ``XmlEventData``);
+* Winlogbeat-style ``winlog.event_data``;
+* a flat object with the payload fields next to the header fields.
 
 The ``content`` field is the scanned buffer, which script engines pass as
 UTF-16LE text. Consumers render it as bare hex, ``0x``-prefixed hex, hex with
@@ -51,7 +54,7 @@ FIELDS = [
 _SCAN_RESULTS = {0: "AMSI_RESULT_CLEAN", 1: "AMSI_RESULT_NOT_DETECTED",
                  32768: "AMSI_RESULT_DETECTED"}
 
-# Where each layout keeps the payload fields and the ETW header fields.
+# Paths of the payload fields and of the ETW header fields in each layout.
 _PAYLOAD_PATHS = (("event_data",), ("EventData",), ("XmlEventData",), ("winlog", "event_data"),
                   ("Event", "EventData"), ())
 _PID_PATHS = (("system", "execution", "process_id"), ("System", "Execution", "ProcessID"),
@@ -74,7 +77,8 @@ _PROVIDER_PATHS = (("system", "provider"), ("System", "Provider", "Name"), ("Sys
 _EVENT_ID_PATHS = (("system", "event_id"), ("System", "EventID"), ("Event", "System", "EventID"),
                    ("winlog", "event_id"), ("EventID",), ("EventId",), ("Id",))
 _USER_PATHS = (("system", "security", "user_id"), ("System", "Security", "UserID"),
-               ("Event", "System", "Security", "#attributes", "UserID"), ("winlog", "user", "identifier"))
+               ("Event", "System", "Security", "#attributes", "UserID"),
+               ("winlog", "user", "identifier"))
 _PAYLOAD_KEYS = {"session", "scanstatus", "scanresult", "appname", "contentname", "contentsize",
                  "originalsize", "content", "hash", "contentfiltered"}
 _REQUIRED_PAYLOAD = ("appname", "content", "hash")
@@ -155,7 +159,7 @@ def detect(source: Source) -> Match | None:
             best = missing
     if best is None:
         return None
-    return Match(2.0 - 0.25 * len(best), best)
+    return Match(1.5 - 0.25 * len(best), best)
 
 
 def parse(source: Source) -> list[ScriptExecution]:
@@ -314,7 +318,7 @@ def _content(payload: dict, prefix: str, record: ScriptExecution) -> None:
             if note:
                 record.notes.append(note)
         if record.script_text is None:
-            # A buffer of zero bytes decodes to "", which put() skips; keep it as empty text.
+            # A buffer of zero bytes decodes to "", which put() skips, so it is set directly.
             record.script_text = ""
             record.sources["script_text"] = _label(prefix, "content")
 
@@ -378,8 +382,8 @@ def buffer_bytes(value) -> tuple[bytes | None, str]:
         return bytes.fromhex(re.sub(r"[-: ]", "", text)), "separated hex"
     if len(text) >= 4 and _BASE64.fullmatch(text):
         decoded = base64.b64decode(text, validate=True)
-        # Plain words such as "Test" are valid base64 too; accept base64 only when
-        # the bytes decode cleanly in one of the two encodings.
+        # Plain words such as "Test" are valid base64 too, so base64 is accepted only
+        # when the bytes decode cleanly in one of the two encodings.
         if _decode_strict(decoded) is not None:
             return decoded, "base64"
     return None, "text"
@@ -414,7 +418,7 @@ def _decode_strict(buffer: bytes) -> tuple[str, str] | None:
 
 
 def decode_buffer(buffer: bytes) -> tuple[str, str, str | None]:
-    """Decode an AMSI buffer; return (text, encoding, note about a lossy decode or None)."""
+    """Decode an AMSI buffer into (text, encoding, note about a lossy decode or None)."""
     if not buffer:
         return "", "utf-16le", None
     decoded = _decode_strict(buffer)
@@ -484,7 +488,7 @@ _FILETIME_EPOCH_OFFSET = 116444736000000000  # 100 ns intervals from 1601-01-01 
 
 
 def time_to_ms(value) -> tuple[int, bool]:
-    """Parse an ETW header time; return (epoch ms, whether the zone was given).
+    """Parse an ETW header time into (epoch ms, whether the zone was given).
 
     Accept ISO 8601 strings, .NET ``/Date(ms)/`` strings, FILETIME integers
     (100 ns since 1601) and epoch integers in seconds or milliseconds.

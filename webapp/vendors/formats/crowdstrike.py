@@ -79,7 +79,7 @@ def detect(source: Source) -> Match | None:
             best = missing
     if best is None:
         return None
-    return Match(2.0 - 0.5 * len(best), best)
+    return Match(1.5 - 0.5 * len(best), best)
 
 
 def parse(source: Source) -> list[ScriptExecution]:
@@ -211,8 +211,8 @@ def _script_content(event: dict, record: ScriptExecution) -> None:
             and len(record.script_text) < original_length:
         record.put("script_truncated", True, "len(ScriptContent) < OriginalContentLength")
         record.put("script_untruncated_size", original_length, "OriginalContentLength")
-        # NOTE: Falcon does not document the unit of OriginalContentLength; characters
-        # match the samples seen so far, but UTF-16 bytes would also fit a longer value.
+        # NOTE: Falcon does not document the unit of OriginalContentLength. Characters
+        # are assumed, but a UTF-16 byte count would also exceed the text length.
         record.script_size_unit = "characters (assumed)"
     if original_length is not None:
         record.extras["OriginalContentLength"] = original_length
