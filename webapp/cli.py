@@ -14,13 +14,14 @@ import sys
 
 from .catalog import Catalog, UnknownVersion
 from .conformance import CheckOptions, JsonInputError, validate_text
+from .conformance.bulk import validate_bulk
 from .conformance.formats import to_github, to_junit, to_sarif
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def _read(name: str) -> str:
-    """Read a file (``-`` for stdin) as UTF-8, gunzipping ``.gz`` content."""
+def _read_bytes(name: str) -> bytes:
+    """Read a file (``-`` for stdin), gunzipping gzip content; check that it is UTF-8."""
     if name == "-":
         data = sys.stdin.buffer.read()
     else:
@@ -29,7 +30,20 @@ def _read(name: str) -> str:
     if data[:2] == b"\x1f\x8b":
         import gzip
 
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as error:
+            raise ValueError(f"invalid gzip data: {error}") from None
+    _decode(data)
+    return data
+
+
+def _read(name: str) -> str:
+    """Read a file (``-`` for stdin) as UTF-8 text, gunzipping gzip content."""
+    return _decode(_read_bytes(name))
+
+
+def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -69,8 +83,14 @@ def validate_command(args: argparse.Namespace) -> int:
     for name in _expand(args.files):
         label = "<stdin>" if name == "-" else name
         try:
-            text = _read(name)
-            result = validate_text(text, catalog, options)
+            # Warnings decide the exit code or were asked for: check every event in full.
+            if args.all_warnings or args.fail_on == "warning" or args.missing_recommended:
+                result = validate_text(_read(name), catalog, options)
+            else:
+                data = _read_bytes(name)
+                result = validate_bulk(data, catalog, options,
+                                       full_check=lambda text: validate_text(text, catalog,
+                                                                             options))
         except OSError as error:
             return _fail(f"{label}: cannot read: {error.strerror}")
         except ValueError as error:
@@ -156,8 +176,16 @@ def map_command(args: argparse.Namespace) -> int:
 
 def serve_command(args: argparse.Namespace) -> int:
     from . import create_app
+    from .catalog import SourceError
 
-    app = create_app()
+    config = {"SCHEMA_SOURCES": args.schema_sources} if args.schema_sources else None
+    try:
+        app = create_app(config)
+    except SourceError as error:
+        return _fail(str(error))
+    except UnknownVersion as error:
+        return _fail(f"unknown OCSF version {error.version!r}; available: "
+                     f"{', '.join(error.available)}")
     app.run(host=args.host, port=args.port)
     return EXIT_OK
 
@@ -176,6 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--missing-recommended", action="store_true",
                           help="warn about missing recommended attributes")
     validate.add_argument("--profiles", help="comma-separated profiles applied to every event")
+    validate.add_argument("--all-warnings", action="store_true",
+                          help="check every event in full, so valid events get their warnings "
+                               "too (slower); by default only events with errors are checked "
+                               "in full")
     validate.add_argument("--fail-on", choices=("error", "warning"), default="error",
                           help="exit 1 on errors only (default) or on warnings too")
     validate.set_defaults(run=validate_command)
@@ -191,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web app (development server)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--schema-source", dest="schema_sources", action="append",
+                       metavar="PATH[=LABEL]",
+                       help="an OCSF schema source tree to compile and serve as local:LABEL "
+                            "(LABEL defaults to the folder name); repeatable, and replaces "
+                            "OCSF_WORKBENCH_SCHEMA_SOURCES")
     serve.set_defaults(run=serve_command)
     return parser
 

@@ -51,6 +51,9 @@ class EventReport:
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     input_error: str | None = None  # the event could not be parsed at all
+    # Bulk mode: True when the full checker ran; False when the fast check passed
+    # the event, whose warnings were then not computed.
+    checked_in_full: bool = True
 
     @property
     def valid(self) -> bool:
@@ -87,6 +90,8 @@ class ValidationResult:
 
     schema_version: str
     events: list[EventReport]
+    # Bulk mode reports warnings only for events with errors (see conformance.bulk).
+    bulk: bool = False
 
     @property
     def error_count(self) -> int:
@@ -107,5 +112,6 @@ class ValidationResult:
             "warning_count": self.warning_count,
             "event_count": len(self.events),
             "valid_count": self.valid_count,
+            "mode": "bulk" if self.bulk else "full",
             "events": [event.to_json() for event in self.events],
         }

@@ -40,7 +40,7 @@ _SHELLS = {"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "csh", "tc
 
 @dataclass
 class LaunchScript:
-    """What one command line reveals about a script."""
+    """Script evidence found in one command line."""
 
     text: str | None = None
     switch: str | None = None  # the switch exactly as written, e.g. "-enc"
@@ -174,14 +174,14 @@ def inspect_launch(arguments: list[str], image: str | None, cwd: str | None = No
         return LaunchScript()
     program = _program(image or arguments[0])
     family = _family(program)
-    if family == "env" and arguments:
+    if family is None and arguments and image:
+        # A multi-call binary (busybox sh) or a renamed interpreter still shows in argv[0].
+        program = _program(arguments[0])
+        family = _family(program)
+    while family == "env":
         arguments = _skip_env(arguments)
         if not arguments:
             return LaunchScript()
-        program = _program(arguments[0])
-        family = _family(program)
-    if family is None and arguments and image:
-        # A renamed or symlinked interpreter (/etc/alternatives/...) still shows in argv[0].
         program = _program(arguments[0])
         family = _family(program)
     if family is None:
@@ -194,7 +194,7 @@ def inspect_launch(arguments: list[str], image: str | None, cwd: str | None = No
     found = readers[family](arguments[1:])
     if found.path and cwd:
         found.path = _resolve(found.path, cwd, windows)
-    image_type = from_image(image) if family != "env" else None
+    image_type = from_image(image)
     program_type = from_image(program)
     if found.text is not None:
         found.script_type = infer(found.script_type, program_type, image_type)

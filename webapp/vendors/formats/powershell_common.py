@@ -10,6 +10,7 @@ This module defines no ``FORMAT_ID``, so it is not a format of its own.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -25,9 +26,9 @@ PROVIDERS = {"microsoft-windows-powershell": "Windows PowerShell", "powershellco
 CMS_HEADER = "-----BEGIN CMS-----"
 CMS_FOOTER = "-----END CMS-----"
 
-# Windows event Level -> OCSF severity_id. Level 3 (Warning) is what PowerShell
-# uses when it logs a script block on its own because the text contains a
-# keyword from its list of suspicious ones (Add-Type, VirtualAlloc...).
+# Windows event Level -> OCSF severity_id. PowerShell writes a 4104 at Level 3
+# (Warning) when the text contains a keyword from its list of suspicious ones
+# (Add-Type, VirtualAlloc...), and then logs it even with script block logging off.
 SEVERITY_BY_LEVEL = {0: 1, 1: 5, 2: 4, 3: 3, 4: 1, 5: 1}
 LEVEL_NAMES = {"logalways": 0, "critical": 1, "error": 2, "warning": 3, "information": 4,
                "informational": 4, "info": 4, "verbose": 5}
@@ -90,7 +91,7 @@ class OperationalEvent:
         self.labels[name] = label
 
     def fill_data(self, name: str, value: Any, label: str) -> None:
-        """Set EventData field ``name``; an empty string is kept (an empty last segment is valid)."""
+        """Set EventData field ``name``; keep an empty string, since a last segment can be empty."""
         if value is None:
             return
         self.data[name] = value if isinstance(value, str) else str(value)
@@ -140,13 +141,15 @@ def is_powershell_provider(name: str | None) -> bool:
     return bool(name) and name.lower() in PROVIDERS
 
 
-def parse_context_info(text: str | None) -> tuple[dict[str, str], list[tuple[str, str]], str | None]:
+def parse_context_info(
+        text: str | None) -> tuple[dict[str, str], list[tuple[str, str]], str | None]:
     """Split a 4103 ContextInfo block of ``Key = Value`` lines.
 
     Return ``(values by English label, unrecognized (label, value) pairs, note)``.
-    Labels are localized on non-English Windows. When none of them is English
-    and the block has the 16 lines of PowerShell 5.1, values are taken by
-    position, after checking that the Host ID and Runspace ID lines hold GUIDs.
+    Labels are localized on non-English Windows. A value whose label is not
+    English is taken by its position, but only when the block has the 16 lines
+    of Windows PowerShell 5.1. Its Host ID and Runspace ID lines must also
+    contain GUIDs, and its Pipeline ID line a number.
     """
     if not text:
         return {}, [], None
@@ -160,17 +163,27 @@ def parse_context_info(text: str | None) -> tuple[dict[str, str], list[tuple[str
             known[english] = value
         else:
             unknown.append((label, value))
-    if known or not pairs:
+    if not unknown:
+        return known, [], None
+    if _has_standard_layout(pairs):
+        by_position = {english: pairs[position][1]
+                       for position, english in enumerate(CONTEXT_LABELS) if english not in known}
+        note = (f"{len(by_position)} ContextInfo label(s) are not in English; their values were "
+                "taken by position, in the order Windows PowerShell 5.1 writes them")
+        return {**known, **by_position}, [], note
+    if known:
         return known, unknown, None
-    by_position = dict(zip(CONTEXT_LABELS, (value for _, value in pairs)))
-    if (len(pairs) == len(CONTEXT_LABELS) and _GUID.match(by_position["Host ID"])
-            and _GUID.match(by_position["Runspace ID"])
-            and by_position["Pipeline ID"].isdigit()):
-        note = ("ContextInfo labels are not in English; the values were assigned by their "
-                "position in the block, in the order Windows PowerShell 5.1 writes them")
-        return by_position, [], note
-    return {}, unknown, ("ContextInfo labels are not in English and the block does not have "
-                         "the expected 16 lines; its lines are kept under unmapped")
+    return {}, unknown, ("ContextInfo labels are not in English and the block does not have the "
+                         "16-line layout of Windows PowerShell 5.1; its lines are kept under "
+                         "unmapped")
+
+
+def _has_standard_layout(pairs: list[tuple[str, str]]) -> bool:
+    if len(pairs) != len(CONTEXT_LABELS):
+        return False
+    values = dict(zip(CONTEXT_LABELS, (value for _, value in pairs)))
+    return bool(_GUID.match(values["Host ID"]) and _GUID.match(values["Runspace ID"])
+                and values["Pipeline ID"].isdigit())
 
 
 def rebuild_payload(details: list) -> str | None:
@@ -231,11 +244,10 @@ def build_records(events: list[OperationalEvent], format_id: str) -> list[Script
     """Turn parsed events into records, reassembling the 4104 parts of each script block."""
     blocks: dict[tuple[str, str], list[OperationalEvent]] = {}
     records = []
-    skipped: dict[str, int] = {}
+    skipped: Counter[str] = Counter()
     for event in events:
         if event.provider and not is_powershell_provider(event.provider):
-            skipped[f"{event.provider} {event.event_id}"] = skipped.get(
-                f"{event.provider} {event.event_id}", 0) + 1
+            skipped[f"{event.provider} {event.event_id}"] += 1
             continue
         if event.event_id == SCRIPT_BLOCK_EVENT:
             block_id = event.data.get("ScriptBlockId", "").strip().lower()
@@ -245,7 +257,7 @@ def build_records(events: list[OperationalEvent], format_id: str) -> list[Script
             records.append(_command_record(event, format_id))
         else:
             name = f"EventID {event.event_id}" if event.event_id is not None else "no EventID"
-            skipped[name] = skipped.get(name, 0) + 1
+            skipped[name] += 1
     for parts in blocks.values():
         records.append(_script_block_record(parts, format_id))
     if not records:
@@ -286,9 +298,10 @@ def _set_severity(record: ScriptExecution, events: list[OperationalEvent]) -> No
     record.sources["severity"] = event.labels.get("level", "Level")
     record.extras["Level"] = event.level
     if event.level == SUSPICIOUS_LEVEL and event.event_id == SCRIPT_BLOCK_EVENT:
-        record.notes.append("Level 3 (Warning): PowerShell logged this script block on its own "
-                            "because the text contains a keyword it treats as suspicious; "
-                            "severity_id is 3 (Medium)")
+        record.notes.append("Level 3 (Warning): PowerShell gives this level to a script block "
+                            "whose text contains a keyword it treats as suspicious, and logs "
+                            "it even when script block logging is off; severity_id is 3 "
+                            "(Medium)")
 
 
 def _event_uid(record: ScriptExecution, event: OperationalEvent) -> None:
@@ -472,8 +485,8 @@ def system_event(shape: str, system: dict[str, dict], data: dict[str, Any],
     """Read an event given as Windows event XML ``System`` and ``EventData`` parts.
 
     ``system`` maps each System child name to ``{"text": ..., "attrs": {...}}``,
-    as both Event XML and evtx_dump JSON give them; the label callables name a
-    field in the carrier's notation for the fidelity table.
+    which both Event XML and evtx_dump JSON can provide. The label callables
+    name a field in the carrier's notation for the fidelity table.
     """
     event = OperationalEvent(shape=shape, line=line)
 
@@ -507,9 +520,9 @@ def system_event(shape: str, system: dict[str, dict], data: dict[str, Any],
     for name, value in data.items():
         event.fill_data(name, value, data_label(name))
 
+    # EventID stays under unmapped: it picks the record builder but has no OCSF attribute.
     used = {("Provider", "Name"), ("TimeCreated", "SystemTime"), ("Execution", "ProcessID"),
-            ("Security", "UserID"), ("EventRecordID", None), ("Computer", None),
-            ("EventID", None), ("Level", None)}
+            ("Security", "UserID"), ("EventRecordID", None), ("Computer", None), ("Level", None)}
     for name, parts in system.items():
         if parts.get("text") not in (None, "") and (name, None) not in used:
             event.extras[name] = parts["text"]
