@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .catalog import Catalog
+from .catalog import Catalog, SourceError, parse_sources
 from .config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,12 +23,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .weblog import configure_logging, install_request_logging
 
     configure_logging(app)
-    app.extensions["catalog"] = Catalog(app.config["SCHEMA_VERSION"] or None)
-    logging.getLogger(__name__).info("default OCSF schema %s; packaged releases: %s",
+    # A missing or broken schema source raises SourceError here, at start-up.
+    sources = parse_sources(app.config["SCHEMA_SOURCES"])
+    app.extensions["catalog"] = Catalog(app.config["SCHEMA_VERSION"] or None, sources)
+    logging.getLogger(__name__).info("default OCSF schema %s; versions: %s",
                                      app.extensions["catalog"].default_version,
                                      ", ".join(app.extensions["catalog"].versions))
 
-    from .views import api, compare, explorer, validate
+    from .views import api, compare, explorer, formats, share, validate
     from .views.rendering import install_template_helpers
     from .errors import install_error_handlers
     from .security import install_security_headers
@@ -37,8 +39,21 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(validate.bp)
     app.register_blueprint(compare.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(share.bp)
+    app.register_blueprint(formats.bp)
     install_template_helpers(app)
     install_error_handlers(app)
+    _install_source_error_handler(app)
     install_security_headers(app)
     install_request_logging(app)
     return app
+
+
+def _install_source_error_handler(app: Flask) -> None:
+    """Send a 500 that names the file, not a traceback, when a local checkout stops compiling."""
+    from .errors import error_response
+
+    @app.errorhandler(SourceError)
+    def source_error(error: SourceError):
+        logging.getLogger(__name__).error("schema source failed: %s", error)
+        return error_response(500, "schema source error", str(error))

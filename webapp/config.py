@@ -16,8 +16,25 @@ class Config:
     MAX_EVENTS = 100_000
     # Events shown in detail on a result page; the rest are summarized.
     EVENTS_SHOWN = 50
+    # Local schema source trees to compile and serve next to the packaged releases:
+    # os.pathsep-separated PATH or PATH=LABEL entries (or a list), shown as local:LABEL.
+    SCHEMA_SOURCES = ""
     LOG_LEVEL = "INFO"
     LOG_JSON = False
+    # Key that signs the session cookie holding the CSRF token of the save forms. Empty means
+    # a random key generated at start, which differs per gunicorn worker and per restart.
+    SECRET_KEY = ""
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    # Where saved results live: empty for SQLite in the instance folder, "sqlite:///PATH"
+    # for another SQLite file, "postgresql://..." for PostgreSQL. The unprefixed
+    # DATABASE_URL variable is read when this one is not set.
+    DATABASE_URL = ""
+    # Largest input, in bytes of UTF-8, that one saved result may store.
+    SAVE_MAX_INPUT_BYTES = 5 * 1024 * 1024
+    # Saves accepted per client address per minute, counted in each worker process; 0 is
+    # no limit.
+    SAVES_PER_MINUTE = 30
 
     @classmethod
     def from_environment(cls) -> dict:

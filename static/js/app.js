@@ -24,3 +24,27 @@ document.addEventListener("htmx:xhr:progress", (event) => {
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
   }
 });
+
+// "Copy as Markdown" on a saved result. Without JavaScript the button stays hidden and the
+// readonly textarea beside it contains the same Markdown for copying by hand.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll("button.copy-markdown")) {
+    const source = document.getElementById(button.dataset.source);
+    const status = button.parentElement.querySelector(".copy-status");
+    if (!source) {
+      continue;
+    }
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      try {
+        // navigator.clipboard exists only in secure contexts: https pages, localhost and 127.0.0.1.
+        await navigator.clipboard.writeText(source.value);
+        status.textContent = "Copied.";
+      } catch (error) {
+        source.focus();
+        source.select();
+        status.textContent = "Copying failed (" + error.name + "); the Markdown is selected, press Ctrl+C or ⌘C.";
+      }
+    });
+  }
+});

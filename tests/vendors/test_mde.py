@@ -197,3 +197,20 @@ def test_other_action_types_only_is_an_error():
            "InitiatingProcessId": 1}
     with pytest.raises(InputError, match="ScriptContent"):
         parse(json.dumps(row))
+
+
+def test_broken_row_mapped_as_far_as_possible(catalog):
+    import json
+
+    good = {"Timestamp": "2024-08-13T21:08:12.2573453Z", "DeviceId": "d1", "DeviceName": "h1",
+            "ActionType": "ScriptContent", "InitiatingProcessId": 77,
+            "AdditionalFields": {"ScriptContent": "Get-Date"}}
+    broken = dict(good, Timestamp="yesterday at noon", InitiatingProcessId=78)
+    result = map_text(json.dumps([good, broken]), catalog)
+    first, second = result.events
+
+    assert first.script.event["time"] == 1723583292257
+    assert "time" not in second.script.event
+    assert any("Timestamp was left out" in note for note in second.to_json()["notes"])
+    assert second.script.event["actor"]["process"]["pid"] == 78
+    assert [f.code for f in second.script.validation.errors] == ["attribute_required_missing"]

@@ -80,6 +80,14 @@ def release_from_export(export: dict, label: str) -> Release:
         profiles=profiles,
     )
     release.class_by_uid = {c.uid: c.name for c in classes.values() if c.uid is not None}
+    if is_v2:
+        dictionary_raw = export["dictionary"].get("attributes", {})
+    else:
+        dictionary_raw = export.get("dictionary_attributes", {})
+    release.dictionary = {
+        name: _attribute(name, raw) for name, raw in dictionary_raw.items()
+        if isinstance(raw, dict)
+    }
     derive_inheritance(release)
     return release
 
@@ -150,6 +158,8 @@ def _schema(kind: str, name: str, raw: dict) -> Schema:
         category=raw.get("category"),
         category_uid=raw.get("category_uid"),
         category_name=raw.get("category_name"),
+        observable=raw.get("observable") if kind == "object" else None,
+        extension=raw.get("extension"),
     )
 
 
@@ -186,6 +196,7 @@ def _attribute(name: str, raw: dict) -> Attribute:
         deprecated_since=deprecated.get("since"),
         deprecated_message=deprecated.get("message"),
         observable=raw.get("observable"),
+        references=list(raw.get("references") or []),
     )
 
 

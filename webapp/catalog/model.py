@@ -35,7 +35,9 @@ class Attribute:
     deprecated_since: str | None = None
     deprecated_message: str | None = None
     observable: int | None = None  # observable type_id the attribute declares itself
-    # Name of the class or object in the chain that introduces the attribute.
+    references: list[dict] = field(default_factory=list)
+    # Name of the class or object in the chain that introduces the attribute,
+    # or of the profile that adds it.
     defined_in: str = ""
     # (class or object name, [changed facets]) for each later link that changed it.
     overridden_by: list[tuple[str, list[str]]] = field(default_factory=list)
@@ -66,6 +68,9 @@ class Schema:
     category: str | None = None
     category_uid: int | None = None
     category_name: str | None = None
+    # Objects only: the observable type_id that values of this object carry.
+    observable: int | None = None
+    extension: str | None = None  # "win" for classes and objects of an extension
     # Names from the root down to this schema, e.g. base_event, system, script_activity.
     chain: list[str] = field(default_factory=list)
 
@@ -110,6 +115,18 @@ class Release:
     categories: dict[str, Category]
     profiles: dict[str, Profile]
     class_by_uid: dict[int, str] = field(default_factory=dict)
+    # Dictionary attributes: the shared definitions classes and objects refine.
+    dictionary: dict[str, Attribute] = field(default_factory=dict)
+    # Local checkouts only: the source folder and captions of abstract links
+    # (``_entity``) that only the source files describe.
+    source_path: str | None = None
+    link_captions: dict[str, str] = field(default_factory=dict)
+    # Derived data (search index, reverse lookups) built on first use.
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def is_local(self) -> bool:
+        return self.source_path is not None
 
     def chain_caption(self, name: str) -> str:
         """Return the caption of a link in a class or object chain."""
@@ -121,7 +138,7 @@ class Release:
             return self.objects[name].caption
         if name in self.profiles:
             return f"{self.profiles[name].caption} profile"
-        return name
+        return self.link_captions.get(name, name)
 
     def base_type(self, type_name: str) -> str:
         """Return the scalar JSON-level type (``string_t``, ``long_t``…) of a type."""

@@ -238,8 +238,9 @@ def _check_requirements(walk: _Walk, data: dict, schema: Schema, path: tuple, do
 
 def _check_constraints(walk: _Walk, data: dict, schema: Schema, path: tuple, dotted: str) -> None:
     for kind, names in schema.constraints.items():
-        # As in the OCSF server, a key with a null value counts as present here.
-        present = [name for name in names if name in data]
+        # As in the OCSF server, a key with a null value counts as present here. Some
+        # constraints name nested attributes ("device.os.version" in Patch State).
+        present = [name for name in names if _has_path(data, name)]
         if kind == "at_least_one" and present:
             continue
         if kind == "just_one" and len(present) == 1:
@@ -255,6 +256,15 @@ def _check_constraints(walk: _Walk, data: dict, schema: Schema, path: tuple, dot
                                 attribute_path=dotted or None, located_path=path,
                                 context={"constraint": {kind: names}},
                                 schema_ref=(f"{schema.kind}:{schema.name}", "")))
+
+
+def _has_path(data: dict, dotted: str) -> bool:
+    *parents, last = dotted.split(".")
+    for key in parents:
+        data = data.get(key)
+        if not isinstance(data, dict):
+            return False
+    return last in data
 
 
 def _check_siblings(walk: _Walk, data: dict, schema: Schema, path: tuple, dotted: str) -> None:
@@ -415,44 +425,66 @@ def _check_enum(walk: _Walk, attr: Attribute, value: Any, path: tuple, dotted: s
                                 schema_ref=(ref_kind, attr.name)))
 
 
-def _check_type_constraints(walk: _Walk, attr: Attribute, value: Any, path: tuple,
-                            dotted: str, ref_kind: str) -> None:
-    release = walk.release
-    type_name = attr.type
-    prefix = ""
+# Finding codes of the type constraint checks: (own type, super type), as the OCSF server names them.
+_CONSTRAINT_CODES = {
+    "values": ("attribute_value_not_in_type_values", "attribute_value_not_in_super_type_values"),
+    "range": ("attribute_value_exceeds_range", "attribute_value_exceeds_super_type_range"),
+    "max_len": ("attribute_value_exceeds_max_len", "attribute_value_exceeds_super_type_max_len"),
+    "regex": ("attribute_value_regex_not_matched", "attribute_value_super_type_regex_not_matched"),
+}
+
+
+def _constraint_source(release: Release, type_name: str, kind: str):
+    """Return (data type, is_super) of the first type in the chain that sets ``kind``."""
     seen = set()
+    is_super = False
     while type_name in release.types and type_name not in seen:
         seen.add(type_name)
         data_type = release.types[type_name]
-        context = {"value": _short(value), "type": type_name}
-        if prefix:
-            context["super_type"] = type_name
-        if data_type.values is not None and value not in data_type.values:
-            _constraint(walk, f"attribute_value_{prefix}not_in_type_values", dotted, path,
-                        ref_kind, attr, f"is not one of the values of type {type_name}",
-                        {**context, "type_values": list(data_type.values)})
-        if data_type.range and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if getattr(data_type, kind) is not None and getattr(data_type, kind) != ():
+            return data_type, is_super
+        type_name = data_type.base
+        is_super = True
+    return None, False
+
+
+def _check_type_constraints(walk: _Walk, attr: Attribute, value: Any, path: tuple,
+                            dotted: str, ref_kind: str) -> None:
+    release = walk.release
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    for kind, (own_code, super_code) in _CONSTRAINT_CODES.items():
+        data_type, is_super = _constraint_source(release, attr.type, kind)
+        if data_type is None:
+            continue
+        code = super_code if is_super else own_code
+        context = {"value": _short(value), "type": attr.type}
+        if is_super:
+            context["super_type"] = data_type.name
+        if kind == "values" and value not in data_type.values:
+            _constraint(walk, code, dotted, path, ref_kind, attr,
+                        f"is not one of the values of type {data_type.name}",
+                        {**context, "allowed_values": list(data_type.values)})
+        elif kind == "range" and is_number:
             low, high = data_type.range
             if not low <= value <= high:
-                _constraint(walk, f"attribute_value_{prefix}exceeds_range", dotted, path,
-                            ref_kind, attr, f"is outside the range {low} to {high} of type "
-                            f"{type_name}", {**context, "range": [low, high]})
-        if data_type.max_len and isinstance(value, str) and len(value) > data_type.max_len:
-            _constraint(walk, f"attribute_value_{prefix}exceeds_max_len", dotted, path,
-                        ref_kind, attr, f"is longer than {data_type.max_len} characters, the "
-                        f"maximum of type {type_name}",
+                key = "super_type_range" if is_super else "range"
+                _constraint(walk, code, dotted, path, ref_kind, attr,
+                            f"is outside the range {low} to {high} of type {data_type.name}",
+                            {**context, key: [low, high]})
+        elif kind == "max_len" and isinstance(value, str) and len(value) > data_type.max_len:
+            _constraint(walk, code, dotted, path, ref_kind, attr,
+                        f"is longer than {data_type.max_len} characters, the maximum of type "
+                        f"{data_type.name}",
                         {**context, "max_len": data_type.max_len, "length": len(value)})
-        if data_type.regex and isinstance(value, str):
+        elif kind == "regex" and isinstance(value, str):
             pattern = walk.regex_cache.get(data_type.regex)
             if pattern is None:
                 pattern = _compile(data_type.regex)
                 walk.regex_cache[data_type.regex] = pattern
             if pattern is not False and not pattern.search(value):
-                _constraint(walk, f"attribute_value_{prefix}regex_not_matched", dotted, path,
-                            ref_kind, attr, f"does not match the pattern of type {type_name}",
+                _constraint(walk, code, dotted, path, ref_kind, attr,
+                            f"does not match the pattern of type {data_type.name}",
                             {**context, "regex": data_type.regex}, severity=WARNING)
-        type_name = data_type.base
-        prefix = "super_type_"
 
 
 def _compile(regex: str):

@@ -105,6 +105,23 @@ class ValidationResult:
     def valid_count(self) -> int:
         return sum(1 for e in self.events if e.valid)
 
+    def summary(self) -> dict:
+        """Count errors by finding code and events by class, for the report header."""
+        by_code: dict[str, int] = {}
+        by_class: dict[str, dict] = {}
+        for event in self.events:
+            for finding in event.errors:
+                by_code[finding.code] = by_code.get(finding.code, 0) + 1
+            if event.input_error:
+                by_code["event_unparseable"] = by_code.get("event_unparseable", 0) + 1
+            name = event.class_name or str(event.class_uid)
+            counts = by_class.setdefault(name, {"class_uid": event.class_uid, "events": 0,
+                                                "valid": 0})
+            counts["events"] += 1
+            counts["valid"] += 1 if event.valid else 0
+        return {"errors_by_code": dict(sorted(by_code.items(), key=lambda kv: -kv[1])),
+                "events_by_class": by_class}
+
     def to_json(self) -> dict:
         return {
             "schema_version": self.schema_version,
@@ -113,5 +130,6 @@ class ValidationResult:
             "event_count": len(self.events),
             "valid_count": self.valid_count,
             "mode": "bulk" if self.bulk else "full",
+            "summary": self.summary(),
             "events": [event.to_json() for event in self.events],
         }

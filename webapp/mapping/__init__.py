@@ -42,6 +42,9 @@ class MappedEvent:
         for name, side in (("Script Activity", self.script), ("Process Activity", self.process)):
             if side.note:
                 notes.append(f"no {name} event: {side.note}")
+        if self.process.event is not None and "actor" not in self.process.event:
+            notes.append("Process Activity has no actor: the source names neither the parent "
+                         "of the process nor a user, so the required actor stays empty")
         return {
             "source": {"index": self.record.index, "line": self.record.line},
             "script_activity": self.script.to_json(),
@@ -76,9 +79,16 @@ class BatchSummary:
     def duplicate_launches(self) -> int:
         return sum(group.count - 1 for group in self.processes)
 
+    launches_only: bool = False  # every record is a process launch without script text
+
     @property
     def sentence(self) -> str:
         process_word = "process" if len(self.processes) == 1 else "processes"
+        if self.launches_only:
+            return (f"{self.executions} process launches: Process Activity "
+                    f"{self.process_events} events, {self.process_valid} valid; Script Activity "
+                    f"{self.script_events} events, {self.script_valid} valid (only where the "
+                    "command line itself carries the code)")
         return (f"{self.executions} script executions in {len(self.processes)} "
                 f"{process_word}: Script Activity {self.script_events} events, "
                 f"{self.script_valid} valid; Process Activity {self.process_events} launches of "
@@ -170,4 +180,5 @@ def summarize(events: list[MappedEvent]) -> BatchSummary:
         process_events=sum(1 for e in events if e.process.event is not None),
         process_valid=sum(1 for e in events
                           if e.process.validation and e.process.validation.valid),
+        launches_only=bool(events) and all(e.record.granularity == "process" for e in events),
     )

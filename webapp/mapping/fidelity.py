@@ -39,6 +39,76 @@ class FidelityRow:
         return data
 
 
+@dataclass(frozen=True)
+class FactRule:
+    """Where one record fact goes in each mapping, and the usual verdict for Process Activity."""
+
+    fact: str
+    label: str
+    script_activity: str | None
+    process_activity: str | None
+    process_verdict: str = KEPT
+    reason: str = ""
+
+
+# The default placement of every fact. fidelity_rows() refines a few rows per
+# event (script text, hash encoding, process start time); the format pages show
+# this table as it is.
+FACT_RULES = [
+    FactRule("script_text", "script text", "script.script_content.value", "process.cmd_line",
+             DISTORTED, "script text stored as the command line of the process that ran it"),
+    FactRule("script_hashes", "script hash", "script.hashes", None, LOST,
+             "no slot for a script hash: process.file.hashes describes the interpreter image"),
+    FactRule("script_type", "language", "script.type_id", None, LOST,
+             "no language attribute: it must be guessed again from the process image"),
+    FactRule("script_uid", "script id", "script.uid", None, LOST,
+             "the script block id, the key for de-duplication and reassembly, has no slot"),
+    FactRule("script_parent_uid", "parent script id", "script.parent_uid", None, LOST,
+             "the sub-script relation has no slot"),
+    FactRule("script_path", "script path", "script.file.path", None, LOST,
+             "the script path has no slot: process.file is the interpreter, so the path "
+             "survives only if it happens to appear in the command line"),
+    FactRule("script_name", "script name", "script.name", None, LOST,
+             "no slot for the script name"),
+    FactRule("script_truncated", "truncation", "script.script_content.is_truncated", None,
+             LOST, "cmd_line is a plain string, so the cut text reads as complete"),
+    FactRule("script_untruncated_size", "original size",
+             "script.script_content.untruncated_size", None, LOST,
+             "no slot for the original size"),
+    FactRule("time", "event time", "time", "time"),
+    FactRule("logged_time", "logged time", "metadata.logged_time", "metadata.logged_time"),
+    FactRule("device_hostname", "host name", "device.hostname", "device.hostname"),
+    FactRule("device_uid", "device id", "device.uid", "device.uid"),
+    FactRule("user_name", "user name", "actor.user.name", "actor.user.name"),
+    FactRule("user_uid", "user id", "actor.user.uid", "actor.user.uid"),
+    FactRule("user_domain", "user domain", "actor.user.domain", "actor.user.domain"),
+    FactRule("process_pid", "host process id", "actor.process.pid", "process.pid"),
+    FactRule("process_uid", "host process unique id", "actor.process.uid", "process.uid"),
+    FactRule("process_name", "host process name", "actor.process.name", "process.name"),
+    FactRule("process_path", "host process image", "actor.process.file.path",
+             "process.file.path"),
+    FactRule("process_cmd_line", "host process command line", "actor.process.cmd_line", None,
+             LOST, "overwritten by the script text (kept only under unmapped.host_cmd_line)"),
+    FactRule("process_created_time", "host process start time", "actor.process.created_time",
+             "process.created_time"),
+    FactRule("parent_pid", "parent process id", "actor.process.parent_process.pid",
+             "actor.process.pid"),
+    FactRule("parent_uid", "parent process unique id", "actor.process.parent_process.uid",
+             "actor.process.uid"),
+    FactRule("parent_name", "parent process name", "actor.process.parent_process.name",
+             "actor.process.name"),
+    FactRule("parent_path", "parent process image", "actor.process.parent_process.file.path",
+             "actor.process.file.path"),
+    FactRule("parent_cmd_line", "parent command line", "actor.process.parent_process.cmd_line",
+             "actor.process.cmd_line"),
+    FactRule("event_uid", "event id", "metadata.uid", "metadata.uid"),
+    FactRule("correlation_uid", "correlation id", "metadata.correlation_uid",
+             "metadata.correlation_uid"),
+    FactRule("severity", "severity", "severity_id", "severity_id"),
+]
+RULES_BY_FACT = {rule.fact: rule for rule in FACT_RULES}
+
+
 def _present(record: ScriptExecution, fact: str) -> bool:
     return fact in record.sources
 
@@ -65,8 +135,13 @@ def fidelity_rows(record: ScriptExecution, script_event: dict | None,
 
     text = record.script_text or ""
     if is_launch:
-        add("script_text", "script text", "script.script_content.value", None, LOST,
-            "the launch event carries the command line, not a script")
+        add("script_text", "script text", "script.script_content.value", "process.cmd_line",
+            DISTORTED, "the code exists only as an argument inside the launch's command line "
+            "(encoded or quoted); a reader must know the interpreter's switches to find it")
+    elif record.script_encrypted:
+        add("script_text", "script text (encrypted)", None, None, LOST,
+            "Protected Event Logging ciphertext is not script source; neither mapping can "
+            "show the script", sa_verdict=LOST)
     elif record.granularity == "command":
         add("script_text", "command text", "script.script_content.value", "process.cmd_line",
             DISTORTED, "one command inside a running script is shown as a process launch; "
@@ -81,66 +156,27 @@ def fidelity_rows(record: ScriptExecution, script_event: dict | None,
             DISTORTED, "script text stored as the command line of the process that ran it; "
             "readers cannot tell script text from process arguments")
 
-    hash_reason = "no slot for a script hash: process.file.hashes describes the interpreter image"
+    hash_reason = None
     if any(h.basis not in ("unknown", "utf-8") for h in record.script_hashes):
         hash_reason = (f"hash over {record.script_hashes[0].basis} dropped: "
                        "no slot for a script hash in a process launch")
-    add("script_hashes", "script hash", "script.hashes", None, LOST, hash_reason)
-    add("script_type", "language", "script.type_id", None, LOST,
-        "no language attribute: it must be guessed again from the process image")
-    add("script_uid", "script id", "script.uid", None, LOST,
-        "the script block id, the key for de-duplication and reassembly, has no slot")
-    add("script_parent_uid", "parent script id", "script.parent_uid", None, LOST,
-        "the sub-script relation has no slot")
-    add("script_path", "script path", "script.file.path", None, LOST,
-        "the script path has no slot: process.file is the interpreter, so the path survives "
-        "only if it happens to appear in the command line")
-    add("script_name", "script name", "script.name", None, LOST, "no slot for the script name")
-    add("script_truncated", "truncation", "script.script_content.is_truncated", None, LOST,
-        "cmd_line is a plain string, so the cut text reads as complete")
-    add("script_untruncated_size", "original size",
-        "script.script_content.untruncated_size", None, LOST, "no slot for the original size")
-
-    add("time", "event time", "time", "time")
-    add("logged_time", "logged time", "metadata.logged_time", "metadata.logged_time")
-    add("device_hostname", "host name", "device.hostname", "device.hostname")
-    add("device_uid", "device id", "device.uid", "device.uid")
-    add("user_name", "user name", "actor.user.name", "actor.user.name")
-    add("user_uid", "user id", "actor.user.uid", "actor.user.uid")
-    add("user_domain", "user domain", "actor.user.domain", "actor.user.domain")
-
-    add("process_pid", "host process id", "actor.process.pid", "process.pid")
-    add("process_uid", "host process unique id", "actor.process.uid", "process.uid")
-    add("process_name", "host process name", "actor.process.name", "process.name")
-    add("process_path", "host process image", "actor.process.file.path", "process.file.path")
-    if is_launch:
-        add("process_cmd_line", "process command line", "actor.process.cmd_line",
-            "process.cmd_line")
-    else:
-        add("process_cmd_line", "host process command line", "actor.process.cmd_line", None,
-            LOST, "overwritten by the script text (kept only under unmapped.host_cmd_line)")
-    created_verdict, created_reason = KEPT, ""
+    created_verdict, created_reason = None, None
     if not is_launch and record.process_created_time is not None and record.time is not None \
             and record.process_created_time != record.time:
         created_verdict = DISTORTED
         created_reason = (f"a Launch event at {record.time} for a process created at "
                           f"{record.process_created_time}: the event did not start the process")
-    add("process_created_time", "host process start time", "actor.process.created_time",
-        "process.created_time", created_verdict, created_reason)
 
-    add("parent_pid", "parent process id", "actor.process.parent_process.pid",
-        "actor.process.pid")
-    add("parent_uid", "parent process unique id", "actor.process.parent_process.uid",
-        "actor.process.uid")
-    add("parent_name", "parent process name", "actor.process.parent_process.name",
-        "actor.process.name")
-    add("parent_path", "parent process image", "actor.process.parent_process.file.path",
-        "actor.process.file.path")
-    add("parent_cmd_line", "parent command line", "actor.process.parent_process.cmd_line",
-        "actor.process.cmd_line")
-
-    add("event_uid", "event id", "metadata.uid", "metadata.uid")
-    add("correlation_uid", "correlation id", "metadata.correlation_uid",
-        "metadata.correlation_uid")
-    add("severity", "severity", "severity_id", "severity_id")
+    for rule in FACT_RULES:
+        if rule.fact == "script_text":
+            continue
+        if rule.fact == "process_cmd_line" and is_launch:
+            add(rule.fact, "process command line", rule.script_activity, "process.cmd_line")
+            continue
+        verdict, reason = rule.process_verdict, rule.reason
+        if rule.fact == "script_hashes" and hash_reason:
+            reason = hash_reason
+        if rule.fact == "process_created_time" and created_verdict:
+            verdict, reason = created_verdict, created_reason
+        add(rule.fact, rule.label, rule.script_activity, rule.process_activity, verdict, reason)
     return rows

@@ -195,6 +195,10 @@ def process_activity(record: ScriptExecution, release: Release) -> tuple[dict | 
     if record.granularity == "process":
         cmd_line = record.process_cmd_line
         extra = {}
+    elif record.script_encrypted:
+        # Ciphertext is no command line; the host's real one (if any) stays.
+        cmd_line = record.process_cmd_line
+        extra = {}
     else:
         cmd_line = record.script_text
         # The host's real command line has no slot left once the script takes cmd_line.

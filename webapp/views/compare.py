@@ -68,3 +68,24 @@ def submit():
     return render_page("compare/page.html", "compare/_result.html", text=text, result=result,
                        data=data, pretty=pretty, error=None, formats=format_choices(),
                        chosen=chosen, shown=current_app.config["EVENTS_SHOWN"])
+
+
+@bp.post("/compare/ndjson")
+def download_ndjson():
+    """Return one mapping of every event as NDJSON, as a file download."""
+    side = request.values.get("side", "script_activity")
+    if side not in ("script_activity", "process_activity"):
+        raise BadInput("side must be script_activity or process_activity")
+    text, _ = read_text_input()
+    result = run_mapping(text, request.values.get("format", "auto"),
+                         request.values.get("version") or None)
+    lines = []
+    for event in result.events:
+        mapped = event.script if side == "script_activity" else event.process
+        if mapped.event is not None:
+            lines.append(json.dumps(mapped.event, ensure_ascii=False))
+    body = "\n".join(lines) + ("\n" if lines else "")
+    response = current_app.response_class(body, mimetype="application/x-ndjson")
+    name = f"{result.parsed.format_id}-{side}.ndjson"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -10,6 +10,7 @@ from flask import Flask, current_app, make_response, render_template, request
 from webapp.catalog import Catalog, Release, UnknownVersion
 
 from ..errors import BadInput
+from .highlight import highlight_json
 
 
 def catalog() -> Catalog:
@@ -85,3 +86,4 @@ def install_template_helpers(app: Flask) -> None:
                 "current_version": request.args.get("version") or ""}
 
     app.jinja_env.globals["gzip_available"] = gzip is not None
+    app.jinja_env.filters["highlight_json"] = highlight_json

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from webapp.conformance import CheckOptions, JsonInputError, validate_text
+from webapp.conformance.bulk import validate_bulk
 
 from ..errors import BadInput
 from .rendering import catalog, read_text_input, render_page
@@ -26,10 +27,20 @@ def options_from_request() -> CheckOptions:
     )
 
 
+# Inputs larger than this many characters go through the bulk path: findings only
+# for events with errors, which keeps a large upload fast.
+BULK_THRESHOLD = 1024 * 1024
+
+
 def run_validation(text: str, options: CheckOptions):
     """Validate text; raise :class:`BadInput` for unreadable input or too many events."""
     try:
-        result = validate_text(text, catalog(), options)
+        if len(text) > BULK_THRESHOLD and not options.missing_recommended:
+            result = validate_bulk(text.encode("utf-8"), catalog(), options,
+                                   full_check=lambda whole: validate_text(whole, catalog(),
+                                                                          options))
+        else:
+            result = validate_text(text, catalog(), options)
     except JsonInputError as error:
         raise BadInput(f"invalid JSON: {error.reason} at line {error.line}, "
                        f"column {error.column}", line=error.line, column=error.column) from None

@@ -26,6 +26,8 @@ from .launch_support import apply_launch_script, inspect_launch, join_posix_argu
 FORMAT_ID = "auditd_execve"
 TITLE = "Linux auditd execve (raw audit.log)"
 ORDER = 40
+# Process launches: Process Activity keeps the real command line.
+GRANULARITY = "process"
 UNSET_ID = "4294967295"  # value of auid and ses before a login sets them
 LOCAL_HOST = "localhost"
 # Numeric record types, as the kernel prints them to the console and journal.

@@ -21,6 +21,8 @@ from .launch_support import (apply_launch_script, inspect_launch, join_posix_arg
 FORMAT_ID = "elastic_defend_process"
 TITLE = "Elastic Defend process events (endpoint.events.process)"
 ORDER = 40
+# Process launches: Process Activity keeps the real command line.
+GRANULARITY = "process"
 DATASET = "endpoint.events.process"
 
 FIELDS = [

@@ -20,6 +20,8 @@ from .launch_support import apply_launch_script, inspect_launch, join_posix_argu
 FORMAT_ID = "eslogger_exec"
 TITLE = "macOS Endpoint Security exec (eslogger)"
 ORDER = 40
+# Process launches: Process Activity keeps the real command line.
+GRANULARITY = "process"
 NOTIFY_EXEC = 9
 LOCAL_HOST = "localhost"
 # Field order of an audit_token written as an array.

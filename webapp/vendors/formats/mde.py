@@ -177,6 +177,15 @@ def _integer(row: dict, key: str) -> int | None:
 
 
 def _time(row: dict, zones: dict, key: str, record: ScriptExecution) -> int | None:
+    """Parse one time column; an unreadable value becomes a note, not an error."""
+    try:
+        return _parse_time(row, zones, key, record)
+    except ValueError as error:
+        record.notes.append(f"{key} was left out: {error}")
+        return None
+
+
+def _parse_time(row: dict, zones: dict, key: str, record: ScriptExecution) -> int | None:
     value = _text(row, key)
     if value is None:
         return None
@@ -204,21 +213,18 @@ def _record(row: dict, zones: dict, shape: str) -> ScriptExecution:
     record.extras["ActionType"] = action
     record.granularity = "script" if action == "ScriptContent" else "command"
 
-    try:
-        record.put("time", _time(row, zones, "Timestamp", record), _label("Timestamp", zones))
-        if "TimeGenerated" in row:
-            record.put("logged_time", _time(row, zones, "TimeGenerated", record),
-                       _label("TimeGenerated", zones))
-        elif "__envelope_time" in row:
-            record.put("logged_time", _time(row, zones, "__envelope_time", record),
-                       "envelope time")
-        record.put("process_created_time",
-                   _time(row, zones, "InitiatingProcessCreationTime", record),
-                   _label("InitiatingProcessCreationTime", zones))
-        record.parent_created_time = _time(row, zones, "InitiatingProcessParentCreationTime",
-                                           record)
-    except ValueError as error:
-        raise InputError(str(error)) from None
+    record.put("time", _time(row, zones, "Timestamp", record), _label("Timestamp", zones))
+    if "TimeGenerated" in row:
+        record.put("logged_time", _time(row, zones, "TimeGenerated", record),
+                   _label("TimeGenerated", zones))
+    elif "__envelope_time" in row:
+        record.put("logged_time", _time(row, zones, "__envelope_time", record),
+                   "envelope time")
+    record.put("process_created_time",
+               _time(row, zones, "InitiatingProcessCreationTime", record),
+               _label("InitiatingProcessCreationTime", zones))
+    record.parent_created_time = _time(row, zones, "InitiatingProcessParentCreationTime",
+                                       record)
 
     record.put("device_hostname", _text(row, "DeviceName"), "DeviceName")
     record.put("device_uid", _text(row, "DeviceId"), "DeviceId")

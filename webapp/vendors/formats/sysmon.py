@@ -28,6 +28,8 @@ from .launch_support import apply_launch_script, inspect_launch, split_windows_c
 FORMAT_ID = "sysmon_process_create"
 TITLE = "Sysmon Event ID 1 (process creation)"
 ORDER = 40
+# Process launches: Process Activity keeps the real command line.
+GRANULARITY = "process"
 PROVIDER = "Microsoft-Windows-Sysmon"
 PROCESS_CREATE = 1
 EVENT_NAMESPACE = "{http://schemas.microsoft.com/win/2004/08/events/event}"
