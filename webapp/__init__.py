@@ -30,7 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
                                      app.extensions["catalog"].default_version,
                                      ", ".join(app.extensions["catalog"].versions))
 
-    from .views import api, compare, explorer, formats, share, validate
+    from .views import api, compare, explorer, formats, openapi, share, validate
     from .views.rendering import install_template_helpers
     from .errors import install_error_handlers
     from .security import install_security_headers
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(share.bp)
     app.register_blueprint(formats.bp)
+    app.register_blueprint(openapi.bp)
     install_template_helpers(app)
     install_error_handlers(app)
     _install_source_error_handler(app)

@@ -148,7 +148,9 @@ def _unmapped(record: ScriptExecution, extra: dict | None = None) -> dict:
 
 def script_activity(record: ScriptExecution, release: Release) -> tuple[dict | None, str | None]:
     """Return (Script Activity event, None) or (None, the reason it cannot be made)."""
-    if SCRIPT_ACTIVITY_UID not in release.class_by_uid:
+    # Check the name too: 1.0.0-rc.2 used uid 1009 for another class.
+    if release.class_by_uid.get(SCRIPT_ACTIVITY_UID) != "script_activity" \
+            or "script" not in release.objects:
         return None, f"OCSF {release.version} has no Script Activity class (added in 1.4.0)"
     if record.script_text is None:
         return None, ("the source carries no script text, and script.script_content is "
@@ -189,6 +191,8 @@ def script_activity(record: ScriptExecution, release: Release) -> tuple[dict | N
 
 def process_activity(record: ScriptExecution, release: Release) -> tuple[dict | None, str | None]:
     """Return (Process Activity event, None) or (None, the reason it cannot be made)."""
+    if release.class_by_uid.get(PROCESS_ACTIVITY_UID) != "process_activity":
+        return None, f"OCSF {release.version} has no Process Activity class with uid 1007"
     if record.process_pid is None and record.process_uid is None and not record.process_path \
             and not record.process_name:
         return None, "the source names no process, so there is nothing to launch"
