@@ -102,3 +102,31 @@ def test_unknown_class_json_404(client):
 
     assert response.status_code == 404
     assert "script_activity" in response.get_json()["suggestions"]
+
+
+def test_time_limit_gives_413(app, client):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+    from generate_events import generate
+
+    body = "\n".join(json.dumps(e) for e in generate(300))
+    app.config["REQUEST_TIME_LIMIT"] = 1e-6
+    try:
+        response = client.post("/api/validate", data=body)
+    finally:
+        app.config["REQUEST_TIME_LIMIT"] = 20.0
+
+    assert response.status_code == 413
+    assert "limit" in response.get_json()["message"]
+
+
+def test_time_limit_applies_to_mapping(app, client):
+    text = sample_text("mde/log_analytics_export_scriptcontent.json")
+    app.config["REQUEST_TIME_LIMIT"] = 1e-6
+    try:
+        response = client.post("/api/map", data=text.encode())
+    finally:
+        app.config["REQUEST_TIME_LIMIT"] = 20.0
+
+    assert response.status_code == 413

@@ -14,6 +14,9 @@ class Config:
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     # Largest number of events checked or mapped in one request.
     MAX_EVENTS = 100_000
+    # Seconds one validation or mapping may take before it stops with a 413; 0 turns
+    # the limit off. Keep it below the gunicorn worker timeout (30 s by default).
+    REQUEST_TIME_LIMIT = 20.0
     # Events shown in detail on a result page; the rest are summarized.
     EVENTS_SHOWN = 50
     # Local schema source trees to compile and serve next to the packaged releases:
@@ -51,6 +54,8 @@ class Config:
                 settings[name] = raw.lower() in ("1", "true", "yes", "on")
             elif isinstance(default, int):
                 settings[name] = int(raw)
+            elif isinstance(default, float):
+                settings[name] = float(raw)
             else:
                 settings[name] = raw
         return settings

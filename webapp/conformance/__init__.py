@@ -9,6 +9,7 @@ from typing import Any
 from webapp.catalog import Catalog
 
 from .checker import CheckOptions, check_event, choose_release
+from .deadline import check as check_deadline
 from .findings import ERROR, WARNING, EventReport, Finding, ValidationResult
 from .jsontext import JsonInputError, LocatedValue, TextIndex, parse_values
 
@@ -37,7 +38,10 @@ def validate_text(text: str, catalog: Catalog, options: CheckOptions | None = No
                     "bool": "boolean", "NoneType": "null"}.get(kind, kind)
             raise JsonInputError(f"event {value.index} is a JSON {kind}, but an OCSF event "
                                  "must be a JSON object", line, column)
-    reports = [_check_located(value, index, catalog, options) for value in values]
+    reports = []
+    for value in values:
+        check_deadline()
+        reports.append(_check_located(value, index, catalog, options))
     _check_duplicate_uids(values, reports, index)
     for line, column, message in getattr(values, "line_errors", []):
         reports.append(EventReport(index=len(reports), line=line, column=column,

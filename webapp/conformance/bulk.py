@@ -18,6 +18,7 @@ import orjson
 from webapp.catalog import Catalog
 
 from .checker import CheckOptions
+from .deadline import check as check_deadline
 from .fastpath import FastChecker
 from .findings import EventReport, ValidationResult
 from .jsontext import JsonInputError, TextIndex, parse_values
@@ -101,6 +102,8 @@ def _validate_lines(data: bytes, checker: FastChecker, catalog: Catalog,
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
             continue
+        if number % 1000 == 0:
+            check_deadline()
         head = checker.check_raw(raw)
         if head is not None:
             reports.append(_fast_report(len(reports), number, head))
@@ -141,6 +144,7 @@ def _validate_array(data: bytes, checker: FastChecker, catalog: Catalog,
     index = TextIndex(text)
     reports = []
     for position, head in enumerate(heads):
+        check_deadline()
         line, _ = index.line_column(located[position].offset)
         if head is not None:
             reports.append(_fast_report(position, line, head))

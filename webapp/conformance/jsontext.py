@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from json.decoder import scanstring
 from typing import Any
 
+from .deadline import check as check_deadline
+
 MAX_DEPTH = 64  # nesting levels of objects and arrays accepted in one event
 MAX_NUMBER_CHARS = 100  # longer numbers are rejected instead of parsed
 
@@ -140,6 +142,8 @@ class _Parser:
         while True:
             item, pos = self.value(pos, path + (len(result),), depth)
             result.append(item)
+            if len(result) % 1000 == 0:
+                check_deadline()
             pos = self.skip(pos)
             if pos < len(text) and text[pos] == ",":
                 pos = self.skip(pos + 1)
@@ -190,6 +194,7 @@ def _parse_sequence(text: str) -> list[LocatedValue]:
         parser.fail("the input is empty", pos)
     values: list[LocatedValue] = []
     while pos < len(text):
+        check_deadline()
         parser.positions = {}
         start = pos
         value, pos = parser.value(pos, (), 0)

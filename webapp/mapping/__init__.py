@@ -10,6 +10,7 @@ from typing import Any
 
 from webapp.catalog import Catalog, Release
 from webapp.conformance import CheckOptions, EventReport, validate_event
+from webapp.conformance.deadline import check as check_deadline
 from webapp.vendors import ParseResult, ScriptExecution, parse
 
 from .fidelity import FidelityRow, fidelity_rows
@@ -131,7 +132,10 @@ def map_text(text: str, catalog: Catalog, format_id: str = "auto",
     release = catalog.get(schema_version)
     parsed = parse(text, format_id)
     options = CheckOptions(schema_version=release.label)
-    events = [_map_record(record, release, catalog, options) for record in parsed.records]
+    events = []
+    for record in parsed.records:
+        check_deadline()
+        events.append(_map_record(record, release, catalog, options))
     summary = summarize(events)
     log.info("mapped %d %s events in %.1f ms", len(events), parsed.format_id,
              (time.perf_counter() - started) * 1000)

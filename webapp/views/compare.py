@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, current_app, request
 
+from webapp.conformance.deadline import TimeBudgetExceeded, time_budget
 from webapp.mapping import map_text
 from webapp.vendors import InputError, UnrecognizedInput, all_formats
 
@@ -27,7 +28,10 @@ def run_mapping(text: str, format_id: str, version: str | None):
         raise BadInput(f"unknown format {format_id!r}; known formats: "
                        f"{', '.join(f['id'] for f in format_choices())}")
     try:
-        result = map_text(text, catalog(), format_id, version)
+        with time_budget(current_app.config["REQUEST_TIME_LIMIT"]):
+            result = map_text(text, catalog(), format_id, version)
+    except TimeBudgetExceeded as error:
+        raise BadInput(f"{error}; split the input into smaller parts", status=413) from None
     except UnrecognizedInput as error:
         raise BadInput(str(error), details={"formats_tried": error.tried,
                                             "closest": error.closest,

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, request
 
 from webapp.conformance import CheckOptions, JsonInputError, validate_text
 from webapp.conformance.bulk import validate_bulk
+from webapp.conformance.deadline import TimeBudgetExceeded, time_budget
 
 from ..errors import BadInput
 from .rendering import catalog, read_text_input, render_page
@@ -35,12 +36,15 @@ BULK_THRESHOLD = 1024 * 1024
 def run_validation(text: str, options: CheckOptions):
     """Validate text; raise :class:`BadInput` for unreadable input or too many events."""
     try:
-        if len(text) > BULK_THRESHOLD and not options.missing_recommended:
-            result = validate_bulk(text.encode("utf-8"), catalog(), options,
-                                   full_check=lambda whole: validate_text(whole, catalog(),
-                                                                          options))
-        else:
-            result = validate_text(text, catalog(), options)
+        with time_budget(current_app.config["REQUEST_TIME_LIMIT"]):
+            if len(text) > BULK_THRESHOLD and not options.missing_recommended:
+                result = validate_bulk(text.encode("utf-8"), catalog(), options,
+                                       full_check=lambda whole: validate_text(
+                                           whole, catalog(), options))
+            else:
+                result = validate_text(text, catalog(), options)
+    except TimeBudgetExceeded as error:
+        raise BadInput(f"{error}; split the input into smaller parts", status=413) from None
     except JsonInputError as error:
         raise BadInput(f"invalid JSON: {error.reason} at line {error.line}, "
                        f"column {error.column}", line=error.line, column=error.column) from None
