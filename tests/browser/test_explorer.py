@@ -61,7 +61,7 @@ def test_version_switcher_without_js(nojs_page):
 def test_profile_toggle_swaps_table(js_page):
     page, watch = js_page
     page.goto("/classes/script_activity?version=1.4.0")
-    checkbox = page.locator("input[name=profile][value=security_control]")
+    checkbox = page.locator("input[type=checkbox][name=profile][value=security_control]")
     assert page.locator("#attr-is_alert").count() == 0
     hidden_before = page.locator("#attributes .hidden-count").inner_text()
 
@@ -85,14 +85,14 @@ def test_profile_toggle_swaps_table(js_page):
 def test_profile_toggle_without_js(nojs_page):
     page, watch = nojs_page
     page.goto("/classes/script_activity")
-    page.locator("input[name=profile][value=security_control]").check()
+    page.locator("input[type=checkbox][name=profile][value=security_control]").check()
 
     with page.expect_navigation():
         page.get_by_role("button", name="Apply").click()
 
     assert query(page.url)["profile"] == ["security_control"]
     expect(page.locator("#attr-is_alert")).to_be_visible()
-    expect(page.locator("input[name=profile][value=security_control]")).to_be_checked()
+    expect(page.locator("input[type=checkbox][name=profile][value=security_control]")).to_be_checked()
     watch.assert_clean(page)
 
 

@@ -88,6 +88,7 @@ def check_event(event: Any, release: Release, report: EventReport,
                            context={"value": class_uid}))
         return report
     report.class_name = schema.name
+    report.class_caption = schema.caption
     report.schema_version = release.version
 
     profiles = _event_profiles(event, release, report) | set(options.extra_profiles)

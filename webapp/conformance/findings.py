@@ -46,6 +46,7 @@ class EventReport:
     column: int | None = None
     class_uid: Any = None
     class_name: str | None = None
+    class_caption: str | None = None
     schema_version: str | None = None
     uid: Any = None
     errors: list[Finding] = field(default_factory=list)
