@@ -90,6 +90,11 @@ class Source:
     def json_objects(self) -> list[dict]:
         return [v.value for v in self.json_values or [] if isinstance(v.value, dict)]
 
+    def objects(self) -> list[tuple[int, dict, int]]:
+        """Return (index, object, line) for every top-level JSON object of the input."""
+        return [(value.index, value.value, self.line_of(value))
+                for value in self.json_values or [] if isinstance(value.value, dict)]
+
     def line_of(self, value: LocatedValue) -> int:
         return self.text.count("\n", 0, value.offset) + 1
 

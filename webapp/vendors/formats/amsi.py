@@ -141,12 +141,7 @@ def _marks(event: dict) -> tuple[bool, list[str]]:
 
 
 def _events(source: Source) -> list[tuple[int, dict, int]]:
-    """Return (index, event, line) for every top-level JSON object."""
-    found = []
-    for value in source.json_values or []:
-        if isinstance(value.value, dict):
-            found.append((value.index, value.value, source.line_of(value)))
-    return found
+    return source.objects()
 
 
 def detect(source: Source) -> Match | None:

@@ -108,11 +108,7 @@ def _is_fileless(event: dict) -> bool:
 
 
 def _events(source: Source) -> list[tuple[int, dict, int]]:
-    found = []
-    for value in source.json_values or []:
-        if isinstance(value.value, dict):
-            found.append((value.index, value.value, source.line_of(value)))
-    return found
+    return source.objects()
 
 
 def detect(source: Source) -> Match | None:

@@ -62,11 +62,7 @@ def _event(value: dict) -> dict:
 
 
 def _events(source: Source) -> list[tuple[int, dict, int]]:
-    found = []
-    for value in source.json_values or []:
-        if isinstance(value.value, dict):
-            found.append((value.index, _event(value.value), source.line_of(value)))
-    return found
+    return [(index, _event(event), line) for index, event, line in source.objects()]
 
 
 def detect(source: Source) -> Match | None:

@@ -122,11 +122,7 @@ class Event:
 
 
 def _events(source: Source) -> list[tuple[int, Event, int]]:
-    found = []
-    for value in source.json_values or []:
-        if isinstance(value.value, dict):
-            found.append((value.index, Event(value.value), source.line_of(value)))
-    return found
+    return [(index, Event(event), line) for index, event, line in source.objects()]
 
 
 def detect(source: Source) -> Match | None:
