@@ -130,3 +130,24 @@ def test_time_limit_applies_to_mapping(app, client):
         app.config["REQUEST_TIME_LIMIT"] = 20.0
 
     assert response.status_code == 413
+
+
+def test_curl_style_form_body_is_the_text(client):
+    response = client.post("/api/validate", data=EXAMPLE.encode(),
+                           content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 200
+    assert response.get_json()["events"][0]["class_uid"] == 1009
+
+
+def test_unknown_profile_parameter_is_400(client):
+    response = client.post("/api/validate?profiles=bogus", data=EXAMPLE)
+
+    assert response.status_code == 400
+    assert "bogus" in response.get_json()["message"]
+
+
+def test_unknown_version_parameter_is_400(client):
+    response = client.post("/api/validate?version=9.9", data=EXAMPLE)
+
+    assert response.status_code == 400

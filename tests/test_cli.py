@@ -144,3 +144,40 @@ def test_glob_of_files(tmp_path):
 
     assert done.returncode == 0
     assert done.stdout.count("1 events, 1 valid") == 2
+
+
+def test_bad_file_does_not_hide_the_others(tmp_path):
+    good = tmp_path / "a.json"
+    good.write_text(EXAMPLE.read_text())
+    bad = tmp_path / "b.json"
+    bad.write_text('{"class_uid": ')
+    done = run("validate", "--format", "sarif", str(tmp_path / "*.json"))
+    log = json.loads(done.stdout)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in log["runs"][0]["results"]}
+
+    assert done.returncode == 2
+    assert str(bad) in uris
+    assert f"{bad}:1:" in done.stderr
+
+
+def test_unknown_profile_exits_2():
+    done = run("validate", "--profiles", "nosuchprofile", str(EXAMPLE))
+
+    assert done.returncode == 2
+    assert "nosuchprofile" in done.stderr
+
+
+def test_json_and_other_format_conflict():
+    done = run("validate", "--json", "--format", "sarif", str(EXAMPLE))
+
+    assert done.returncode == 2
+
+
+def test_map_text_shows_validation_and_notes():
+    done = run("map", str(SAMPLES / "mde/log_analytics_export_scriptcontent.json"))
+
+    assert done.returncode == 0
+    assert "Process Activity: 1 error(s)" in done.stdout
+    assert "attribute_required_missing" in done.stdout
+    assert "0 valid" in done.stdout.splitlines()[0]

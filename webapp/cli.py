@@ -14,7 +14,7 @@ import sys
 
 from .catalog import Catalog, UnknownVersion
 from .conformance import CheckOptions, JsonInputError, validate_text
-from .conformance.bulk import validate_bulk
+from .conformance.bulk import BULK_THRESHOLD, validate_bulk
 from .conformance.formats import to_github, to_junit, to_sarif
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
@@ -78,25 +78,35 @@ def validate_command(args: argparse.Namespace) -> int:
     options = CheckOptions(schema_version=args.schema_version,
                            missing_recommended=args.missing_recommended,
                            extra_profiles=tuple(p for p in (args.profiles or "").split(",") if p))
+    if args.json and args.format not in ("text", "json"):
+        return _fail(f"--json and --format {args.format} contradict each other; use one")
+    unknown = [p for p in options.extra_profiles if p not in catalog.get(args.schema_version)
+               .profiles]
+    if unknown:
+        return _fail(f"unknown profile {unknown[0]!r} in --profiles")
+    # Warnings decide the exit code or were asked for: check every event in full.
+    every_warning = args.all_warnings or args.fail_on == "warning" or args.missing_recommended
     status = EXIT_OK
+    unreadable = False
     outputs = []
     for name in _expand(args.files):
         label = "<stdin>" if name == "-" else name
         try:
-            # Warnings decide the exit code or were asked for: check every event in full.
-            if args.all_warnings or args.fail_on == "warning" or args.missing_recommended:
-                result = validate_text(_read(name), catalog, options)
+            data = _read_bytes(name)
+            if every_warning or len(data) <= BULK_THRESHOLD:
+                result = validate_text(_decode(data), catalog, options)
             else:
-                data = _read_bytes(name)
                 result = validate_bulk(data, catalog, options,
                                        full_check=lambda text: validate_text(text, catalog,
                                                                              options))
-        except OSError as error:
-            return _fail(f"{label}: cannot read: {error.strerror}")
-        except ValueError as error:
-            if isinstance(error, JsonInputError):
-                return _fail(f"{label}:{error.line}:{error.column}: invalid JSON: {error.reason}")
-            return _fail(f"{label}: {error}")
+        except (OSError, ValueError) as error:
+            # One unreadable file is reported like an unparseable event; the rest go on.
+            where = f"{label}:{error.line}:{error.column}" if isinstance(
+                error, JsonInputError) else label
+            print(f"ocsf-workbench: {where}: {_reason(error)}", file=sys.stderr)
+            unreadable = True
+            outputs.append((label, _unreadable_result(error, options, catalog)))
+            continue
         failed = result.error_count > 0 or (args.fail_on == "warning" and result.warning_count)
         if failed:
             status = EXIT_FINDINGS
@@ -117,7 +127,25 @@ def validate_command(args: argparse.Namespace) -> int:
     else:
         for label, result in outputs:
             _print_text_report(label, result)
-    return status
+    return EXIT_BAD_INPUT if unreadable else status
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, JsonInputError):
+        return f"invalid JSON: {error.reason}"
+    if isinstance(error, OSError):
+        return f"cannot read: {error.strerror}"
+    return str(error)
+
+
+def _unreadable_result(error: Exception, options: CheckOptions, catalog: Catalog):
+    from .conformance.findings import EventReport, ValidationResult
+
+    line = getattr(error, "line", None)
+    column = getattr(error, "column", None)
+    report = EventReport(index=0, line=line, column=column, input_error=_reason(error))
+    return ValidationResult(schema_version=options.schema_version or catalog.default_version,
+                            events=[report])
 
 
 def _print_text_report(label: str, result) -> None:
@@ -130,6 +158,9 @@ def _print_text_report(label: str, result) -> None:
     print(f"{label}: {len(result.events)} events, {result.valid_count} valid, "
           f"{result.error_count} errors, {result.warning_count} warnings "
           f"(OCSF {result.schema_version})")
+    if result.bulk:
+        print(f"{label}: events without errors were checked on the fast path, so their "
+              "warnings are not counted; --all-warnings checks every event in full")
 
 
 def map_command(args: argparse.Namespace) -> int:
@@ -167,11 +198,28 @@ def map_command(args: argparse.Namespace) -> int:
         for label, result in results:
             print(f"{label}: {result.parsed.title}: {result.summary.sentence}")
             for event in result.events:
-                for row in event.fidelity:
-                    print(f"  [{event.record.index}] {row.label}: Script Activity "
-                          f"{row.script_activity_verdict}, Process Activity "
-                          f"{row.process_activity_verdict}")
+                _print_mapped_event(event)
     return EXIT_OK
+
+
+def _print_mapped_event(event) -> None:
+    """Print one mapped event: each side's verdict and findings, the notes, the fidelity."""
+    prefix = f"  [{event.record.index}]"
+    for name, side in (("Script Activity", event.script), ("Process Activity", event.process)):
+        if side.event is None:
+            print(f"{prefix} {name}: none ({side.note})")
+            continue
+        report = side.validation
+        verdict = "valid" if report.valid else f"{len(report.errors)} error(s)"
+        print(f"{prefix} {name}: {verdict}, {len(report.warnings)} warning(s)")
+        for finding in report.errors + report.warnings:
+            print(f"{prefix}   {finding.severity}: {finding.code}: {finding.message}")
+    for note in event.to_json()["notes"]:
+        print(f"{prefix} note: {note}")
+    for row in event.fidelity:
+        reason = f" ({row.reason})" if row.reason else ""
+        print(f"{prefix} {row.label}: Script Activity {row.script_activity_verdict}, "
+              f"Process Activity {row.process_activity_verdict}{reason}")
 
 
 def serve_command(args: argparse.Namespace) -> int:

@@ -25,6 +25,10 @@ from .jsontext import JsonInputError, TextIndex, parse_values
 
 log = logging.getLogger(__name__)
 
+# Inputs larger than this many bytes go through the bulk path in the CLI, the pages and
+# the API: findings only for events with errors, which keeps large inputs fast.
+BULK_THRESHOLD = 1024 * 1024
+
 _checkers: "weakref.WeakKeyDictionary[Catalog, dict]" = weakref.WeakKeyDictionary()
 
 

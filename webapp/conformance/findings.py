@@ -115,7 +115,8 @@ class ValidationResult:
                 by_code[finding.code] = by_code.get(finding.code, 0) + 1
             if event.input_error:
                 by_code["event_unparseable"] = by_code.get("event_unparseable", 0) + 1
-            name = event.class_name or str(event.class_uid)
+            name = event.class_name or (f"unknown class_uid {event.class_uid}"
+                                        if event.class_uid is not None else "no class_uid")
             counts = by_class.setdefault(name, {"class_uid": event.class_uid, "events": 0,
                                                 "valid": 0})
             counts["events"] += 1

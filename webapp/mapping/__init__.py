@@ -43,6 +43,7 @@ class MappedEvent:
         for name, side in (("Script Activity", self.script), ("Process Activity", self.process)):
             if side.note:
                 notes.append(f"no {name} event: {side.note}")
+        notes = list(dict.fromkeys(notes))  # a parser note may say what a mapping note says
         if self.process.event is not None and "actor" not in self.process.event:
             notes.append("Process Activity has no actor: the source names neither the parent "
                          "of the process nor a user, so the required actor stays empty")
@@ -67,6 +68,10 @@ class ProcessGroup:
     script_uids: list[str] = field(default_factory=list)
 
 
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number == 1 else plural}"
+
+
 @dataclass
 class BatchSummary:
     executions: int
@@ -84,17 +89,19 @@ class BatchSummary:
 
     @property
     def sentence(self) -> str:
-        process_word = "process" if len(self.processes) == 1 else "processes"
+        processes = _count(len(self.processes), "process", "processes")
+        script_events = _count(self.script_events, "event", "events")
         if self.launches_only:
-            return (f"{self.executions} process launches: Process Activity "
-                    f"{self.process_events} events, {self.process_valid} valid; Script Activity "
-                    f"{self.script_events} events, {self.script_valid} valid (only where the "
-                    "command line itself carries the code)")
-        return (f"{self.executions} script executions in {len(self.processes)} "
-                f"{process_word}: Script Activity {self.script_events} events, "
-                f"{self.script_valid} valid; Process Activity {self.process_events} launches of "
-                f"{len(self.processes)} {process_word}, {self.duplicate_launches} of them "
-                f"duplicates")
+            return (f"{_count(self.executions, 'process launch', 'process launches')}: "
+                    f"Process Activity {_count(self.process_events, 'event', 'events')}, "
+                    f"{self.process_valid} valid; Script Activity {script_events}, "
+                    f"{self.script_valid} valid (only where the command line itself carries "
+                    "the code)")
+        launches = _count(self.process_events, "launch", "launches")
+        return (f"{_count(self.executions, 'script execution', 'script executions')} in "
+                f"{processes}: Script Activity {script_events}, {self.script_valid} valid; "
+                f"Process Activity {launches} of {processes}, {self.process_valid} valid, "
+                f"{self.duplicate_launches} of them duplicates")
 
     def to_json(self) -> dict:
         return {

@@ -23,7 +23,8 @@ def format_choices() -> list[dict]:
 def run_mapping(text: str, format_id: str, version: str | None):
     """Map vendor text; raise :class:`BadInput` with a clear message for bad input."""
     if version and not catalog().has(version):
-        raise BadInput(f"unknown OCSF version {version!r}", status=404)
+        raise BadInput(f"unknown OCSF version {version!r}; available: "
+                       f"{', '.join(catalog().versions)}")
     if format_id != "auto" and format_id not in {f["id"] for f in format_choices()}:
         raise BadInput(f"unknown format {format_id!r}; known formats: "
                        f"{', '.join(f['id'] for f in format_choices())}")

@@ -256,8 +256,12 @@ def schema_context(release: Release, schema: Schema, profiles: list[str],
         "is_local": release.is_local,
         "source_path": release.source_path,
         "links": {
-            "history": url_for(f"explorer.{schema.kind}_history", name=schema.name),
-            "diff": url_for(f"explorer.{schema.kind}_diff", name=schema.name),
+            "history": url_for(f"explorer.{schema.kind}_history", name=schema.name,
+                               version=request.args.get("version") or None),
+            # The diff ends at the version this page shows.
+            "diff": url_for(f"explorer.{schema.kind}_diff", name=schema.name,
+                            to=request.args.get("version") or None,
+                            version=request.args.get("version") or None),
             "sample": url_for("explorer.class_sample", name=schema.name,
                               version=request.args.get("version") or None,
                               profiles=",".join(profiles) or None)
@@ -344,8 +348,12 @@ def _diff_data(kind: str, name: str) -> dict:
     present = [label for label in labels if lookup(catalog().get(label), kind, name)]
     if not present:
         find_schema(chosen_release(), kind, name)
-    source = request.args.get("from") or (present[-2] if len(present) > 1 else present[0])
     target = request.args.get("to") or present[-1]
+    source = request.args.get("from")
+    if not source:
+        # By default compare with the version before the target that has the schema.
+        earlier = present[:present.index(target)] if target in present else present[:-1]
+        source = earlier[-1] if earlier else present[0]
     before = lookup(_version_or_404(source), kind, name)
     after = lookup(_version_or_404(target), kind, name)
     changes = schema_changes(before, after)

@@ -49,7 +49,9 @@ def read_text_input(field: str = "text") -> tuple[str, str]:
     elif request.form.get(field) is not None:
         return request.form[field].replace("\r\n", "\n"), "pasted text"
     else:
-        data = request.get_data(cache=False)
+        # A body posted as form data without a text field (curl --data-binary @file sends
+        # that Content-Type) is the text itself; install_template_helpers keeps it cached.
+        data = request.get_data(cache=True)
         origin = "request body"
     if data[:2] == b"\x1f\x8b":
         data = _gunzip(data)
@@ -80,6 +82,12 @@ def decode_utf8(data: bytes, origin: str) -> str:
 
 
 def install_template_helpers(app: Flask) -> None:
+    @app.before_request
+    def keep_form_body():
+        # Read the raw body before form parsing consumes it, so read_text_input can use it.
+        if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+            request.get_data(cache=True, parse_form_data=False)
+
     @app.context_processor
     def globals_for_templates():
         return {"versions": catalog().versions, "default_version": catalog().default_version,

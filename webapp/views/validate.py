@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from webapp.conformance import CheckOptions, JsonInputError, validate_text
-from webapp.conformance.bulk import validate_bulk
+from webapp.conformance.bulk import BULK_THRESHOLD, validate_bulk
 from webapp.conformance.deadline import TimeBudgetExceeded, time_budget
 
 from ..errors import BadInput
@@ -18,19 +18,19 @@ def options_from_request() -> CheckOptions:
     version = request.values.get("version") or None
     if version and not catalog().has(version):
         raise BadInput(f"unknown OCSF version {version!r}; available: "
-                       f"{', '.join(catalog().versions)}", status=404)
+                       f"{', '.join(catalog().versions)}")
     profiles = tuple(p.strip() for p in request.values.get("profiles", "").split(",")
                      if p.strip())
+    known = catalog().get(version).profiles
+    unknown = [name for name in profiles if name not in known]
+    if unknown:
+        raise BadInput(f"unknown profile {unknown[0]!r}; profiles of this OCSF version: "
+                       f"{', '.join(sorted(known))}")
     return CheckOptions(
         schema_version=version,
         missing_recommended=request.values.get("missing_recommended") in ("1", "true", "on"),
         extra_profiles=profiles,
     )
-
-
-# Inputs larger than this many characters go through the bulk path: findings only
-# for events with errors, which keeps a large upload fast.
-BULK_THRESHOLD = 1024 * 1024
 
 
 def run_validation(text: str, options: CheckOptions):
