@@ -563,3 +563,17 @@ def test_saves_survive_kill_9(tmp_path):
         stop.set()
         if server.poll() is None:
             _kill_group(server)
+
+
+def test_result_size_limit_is_413(catalog, tmp_path):
+    app = make_app(catalog, f"sqlite:///{tmp_path / 'r.sqlite3'}", SAVE_MAX_RESULT_BYTES=500)
+    client = app.test_client()
+    page = client.get("/validate")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.post(
+        "/validate", data={"text": EVENT_WITH_ERROR}).get_data(as_text=True)).group(1)
+    response = client.post("/r", data={"csrf_token": token, "kind": "validate",
+                                       "text": EVENT_WITH_ERROR})
+
+    assert page.status_code == 200
+    assert response.status_code == 413
+    assert "SAVE_MAX_RESULT_BYTES" in response.get_data(as_text=True)

@@ -2,7 +2,8 @@
 
 Exit codes: 0 when every event is valid (validate) or the input was recognized
 and mapped (map); 1 when some event has an error (validate); 2 when the input
-cannot be read or parsed, with a message naming the file, line and column.
+cannot be read or parsed, with a message naming the file, line and column; 3 for
+an internal error, with its traceback.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from .catalog import Catalog, UnknownVersion
 from .conformance import CheckOptions, JsonInputError, validate_text
 from .conformance.bulk import BULK_THRESHOLD, validate_bulk
 from .conformance.formats import to_github, to_junit, to_sarif
+from .gzipdata import gunzip_limited
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+# Largest decompressed size of a gzip input file, in bytes.
+GUNZIP_LIMIT = 1024 ** 3
 
 
 def _read_bytes(name: str) -> bytes:
@@ -28,12 +32,7 @@ def _read_bytes(name: str) -> bytes:
         with open(name, "rb") as handle:
             data = handle.read()
     if data[:2] == b"\x1f\x8b":
-        import gzip
-
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as error:
-            raise ValueError(f"invalid gzip data: {error}") from None
+        data = gunzip_limited(data, GUNZIP_LIMIT)
     _decode(data)
     return data
 
@@ -282,7 +281,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # an internal fault must not look like findings (exit 1)
+        import traceback
+
+        traceback.print_exc()
+        print("ocsf-workbench: internal error; the traceback above says where",
+              file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ class Config:
     DATABASE_URL = ""
     # Largest input, in bytes of UTF-8, that one saved result may store.
     SAVE_MAX_INPUT_BYTES = 5 * 1024 * 1024
+    # Largest result JSON of one saved result, in bytes; findings can outgrow the input.
+    SAVE_MAX_RESULT_BYTES = 20 * 1024 * 1024
     # Saves accepted per client address per minute, counted in each worker process; 0 is
     # no limit.
     SAVES_PER_MINUTE = 30

@@ -58,7 +58,8 @@ def install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        log.exception("unhandled error on %s %s id=%s", request.method, request.path,
+        log.exception("unhandled error on %s %s id=%s", request.method,
+                      request.path.encode("unicode_escape").decode("ascii"),
                       g.get("request_id"))
         return error_response(500, "internal error",
                               f"the server failed; quote request id {g.get('request_id')}")

@@ -40,13 +40,17 @@ def install_request_logging(app: Flask) -> None:
     @app.before_request
     def start_timer():
         g.request_started = time.perf_counter()
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+        given = request.headers.get("X-Request-Id", "")[:64]
+        # Only a plain token from the client is kept as the request id.
+        g.request_id = given if given.replace("-", "").isalnum() else uuid.uuid4().hex[:16]
 
     @app.after_request
     def log_request(response):
         started = g.get("request_started")
         duration = (time.perf_counter() - started) * 1000 if started else 0.0
         response.headers["X-Request-Id"] = g.get("request_id", "")
-        log.info("%s %s %s %.1fms id=%s", request.method, request.path, response.status_code,
+        # Escape control characters so a crafted path cannot forge log lines.
+        path = request.path.encode("unicode_escape").decode("ascii")
+        log.info("%s %s %s %.1fms id=%s", request.method, path, response.status_code,
                  duration, g.get("request_id", "-"))
         return response

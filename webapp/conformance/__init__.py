@@ -11,7 +11,7 @@ from webapp.catalog import Catalog
 from .checker import CheckOptions, check_event, choose_release
 from .deadline import check as check_deadline
 from .findings import ERROR, WARNING, EventReport, Finding, ValidationResult
-from .jsontext import JsonInputError, LocatedValue, TextIndex, parse_values
+from .jsontext import JsonInputError, LocatedValue, TextIndex, parse_values, unpack_member
 
 __all__ = [
     "CheckOptions", "ERROR", "EventReport", "Finding", "JsonInputError", "ValidationResult",
@@ -21,14 +21,19 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def validate_text(text: str, catalog: Catalog, options: CheckOptions | None = None) -> ValidationResult:
+def validate_text(text: str, catalog: Catalog, options: CheckOptions | None = None,
+                  accept_bundle: bool = False) -> ValidationResult:
     """Parse ``text`` (one event, an array, NDJSON or comma-separated events) and check it.
 
+    With ``accept_bundle``, an object with an ``events`` array and no ``class_uid`` (the
+    OCSF server's bundle request) is read as its events, with their own positions.
     Raise :class:`JsonInputError` when the text is not JSON at all.
     """
     started = time.perf_counter()
     options = options or CheckOptions()
     values = parse_values(text)
+    if accept_bundle and len(values) == 1 and _is_bundle(values[0].value):
+        values = unpack_member(values[0], ("events",))
     index = TextIndex(text)
     for value in values:
         if not isinstance(value.value, dict):
@@ -54,6 +59,11 @@ def validate_text(text: str, catalog: Catalog, options: CheckOptions | None = No
     log.info("validated %d events: %d errors, %d warnings in %.1f ms", len(reports),
              result.error_count, result.warning_count, (time.perf_counter() - started) * 1000)
     return result
+
+
+def _is_bundle(value) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("events"), list) \
+        and "class_uid" not in value
 
 
 def _check_located(value: LocatedValue, index: TextIndex, catalog: Catalog,

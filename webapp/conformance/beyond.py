@@ -48,7 +48,10 @@ def rfc3339_to_ms(text: str) -> int | None:
         return None
     if zone and zone not in "Zz":
         sign = 1 if zone[0] == "+" else -1
-        moment -= sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+        try:
+            moment -= sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+        except OverflowError:  # the offset moves the time out of years 1 to 9999
+            return None
     millis = int((fraction or "0")[:3].ljust(3, "0"))
     return int(moment.timestamp()) * 1000 + millis
 

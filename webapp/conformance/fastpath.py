@@ -259,7 +259,7 @@ class FastChecker:
         """Return the event's head keys when the event is surely valid, else None."""
         try:
             head = _head_decoder.decode(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
             return None
         chosen = self._choose(head)
         if chosen is None:
@@ -274,7 +274,7 @@ class FastChecker:
             return None
         try:
             self._family(release, class_name, profiles).decoder.decode(raw)
-        except (msgspec.ValidationError, msgspec.DecodeError):
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
             return None
         head.schema_version = release.version
         return head

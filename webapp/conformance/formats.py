@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 from .findings import ValidationResult
@@ -48,6 +49,14 @@ def to_sarif(results: list[tuple[str, ValidationResult]]) -> str:
     return json.dumps(log, indent=2)
 
 
+# Characters XML 1.0 does not allow, even escaped.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_text(text: str) -> str:
+    return _XML_INVALID.sub("\ufffd", text)
+
+
 def to_junit(results: list[tuple[str, ValidationResult]]) -> str:
     """Return JUnit XML: a test suite per file and a test case per event."""
     suites = []
@@ -70,8 +79,9 @@ def to_junit(results: list[tuple[str, ValidationResult]]) -> str:
                 cases.append(f"    <testcase classname={quoteattr(label)} name={name}/>")
         suites.append(f'  <testsuite name={quoteattr(label)} tests="{len(result.events)}" '
                       f'failures="{failures}">\n' + "\n".join(cases) + "\n  </testsuite>")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n' + "\n".join(suites) + \
+    document = '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n' + "\n".join(suites) + \
         "\n</testsuites>"
+    return _xml_text(document)
 
 
 def _github_escape(text: str, property_value: bool = False) -> str:

@@ -20,6 +20,9 @@ MAX_DEPTH = 64  # nesting levels of objects and arrays accepted in one event
 MAX_NUMBER_CHARS = 100  # longer numbers are rejected instead of parsed
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# Valid pairs decode to one character, so any surrogate left after decoding is alone.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
 
 Path = tuple  # of str keys and int indexes
@@ -61,6 +64,8 @@ class _Parser:
         self.text = text
         self.base = base
         self.positions: dict[Path, int] = {}
+        # Only text with a \uD800-\uDFFF escape can decode to a lone surrogate.
+        self.check_surrogates = _SURROGATE_ESCAPE.search(text) is not None
 
     def fail(self, message: str, offset: int):
         raise _Failure(message, offset)
@@ -80,9 +85,13 @@ class _Parser:
             return self.array(pos, path, depth + 1)
         if char == '"':
             try:
-                return scanstring(text, pos + 1, True)
+                decoded, end = scanstring(text, pos + 1, True)
             except ValueError as error:
                 self.fail(_string_error(error), getattr(error, "pos", pos))
+            if self.check_surrogates and _LONE_SURROGATE.search(decoded):
+                self.fail("a \\u escape names a lone UTF-16 surrogate, which is not a character",
+                          pos)
+            return decoded, end
         if text.startswith("true", pos):
             return True, pos + 4
         if text.startswith("false", pos):
@@ -114,10 +123,14 @@ class _Parser:
         while True:
             if pos >= len(text) or text[pos] != '"':
                 self.fail("expected a property name in double quotes", pos)
+            key_start = pos
             try:
                 key, pos = scanstring(text, pos + 1, True)
             except ValueError as error:
                 self.fail(_string_error(error), getattr(error, "pos", pos))
+            if self.check_surrogates and _LONE_SURROGATE.search(key):
+                self.fail("a \\u escape names a lone UTF-16 surrogate, which is not a character",
+                          key_start)
             pos = self.skip(pos)
             if pos >= len(text) or text[pos] != ":":
                 self.fail("expected ':' after the property name", pos)
@@ -208,14 +221,24 @@ def _parse_sequence(text: str) -> list[LocatedValue]:
 
 
 def _unpack(array: LocatedValue) -> list[LocatedValue]:
-    items = []
-    for item_index, item in enumerate(array.value):
-        positions = {
-            path[1:]: offset for path, offset in array.positions.items()
-            if path and path[0] == item_index
-        }
-        items.append(LocatedValue(item_index, item, positions[()], positions))
-    return items
+    return unpack_member(array, ())
+
+
+def unpack_member(value: LocatedValue, path: Path) -> list[LocatedValue]:
+    """Split the array at ``path`` inside ``value`` into one located value per item.
+
+    One pass over the positions, so a batch of many small events stays linear.
+    """
+    depth = len(path)
+    per_item: dict[int, dict[Path, int]] = {}
+    for position_path, offset in value.positions.items():
+        if len(position_path) > depth and position_path[:depth] == path:
+            per_item.setdefault(position_path[depth], {})[position_path[depth + 1:]] = offset
+    array = value.value
+    for key in path:
+        array = array[key]
+    return [LocatedValue(item_index, item, per_item[item_index][()], per_item[item_index])
+            for item_index, item in enumerate(array)]
 
 
 class LineErrors(list):

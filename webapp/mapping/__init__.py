@@ -6,7 +6,6 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from webapp.catalog import Catalog, Release
 from webapp.conformance import CheckOptions, EventReport, validate_event

@@ -13,7 +13,6 @@ object.
 
 from __future__ import annotations
 
-from typing import Any
 
 from webapp.catalog import Release
 from webapp.vendors.record import Hash, ScriptExecution

@@ -16,6 +16,23 @@ from .rendering import catalog, read_text_input, render_page
 bp = Blueprint("compare", __name__)
 
 
+# Strings longer than this are cut in the rendered events; downloads keep them whole.
+SHOWN_STRING_CHARS = 20_000
+
+
+def shorten_strings(value):
+    """Return a copy of an event with very long strings cut, for display only."""
+    if isinstance(value, dict):
+        return {key: shorten_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shorten_strings(item) for item in value]
+    if isinstance(value, str) and len(value) > SHOWN_STRING_CHARS:
+        hidden = len(value) - SHOWN_STRING_CHARS
+        return (value[:SHOWN_STRING_CHARS] + f"… [{hidden:,} more characters not shown; "
+                "the NDJSON download has the whole event]")
+    return value
+
+
 def format_choices() -> list[dict]:
     return [{"id": module.FORMAT_ID, "title": module.TITLE} for module in all_formats()]
 
@@ -66,9 +83,9 @@ def submit():
                            chosen=chosen)
     data = result.to_json()
     pretty = [
-        {side: json.dumps(event[side]["event"], indent=2, ensure_ascii=False)
+        {side: json.dumps(shorten_strings(event[side]["event"]), indent=2, ensure_ascii=False)
          if event[side] else None for side in ("script_activity", "process_activity")}
-        for event in data["events"]
+        for event in data["events"][:current_app.config["EVENTS_SHOWN"]]
     ]
     return render_page("compare/page.html", "compare/_result.html", text=text, result=result,
                        data=data, pretty=pretty, error=None, formats=format_choices(),

@@ -10,6 +10,7 @@ from flask import Flask, current_app, make_response, render_template, request
 from webapp.catalog import Catalog, Release, UnknownVersion
 
 from ..errors import BadInput
+from ..gzipdata import GzipTooLarge, gunzip_limited
 from .highlight import highlight_json
 
 
@@ -59,15 +60,12 @@ def read_text_input(field: str = "text") -> tuple[str, str]:
 
 
 def _gunzip(data: bytes) -> bytes:
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
-        out = decompressor.decompress(data, limit + 1)
-    except zlib.error as error:
-        raise BadInput(f"invalid gzip data: {error}") from None
-    if len(out) > limit:
-        raise BadInput(f"the decompressed input is larger than {limit:,} bytes", status=413)
-    return out
+        return gunzip_limited(data, current_app.config["MAX_CONTENT_LENGTH"])
+    except GzipTooLarge as error:
+        raise BadInput(str(error), status=413) from None
+    except ValueError as error:
+        raise BadInput(str(error)) from None
 
 
 def decode_utf8(data: bytes, origin: str) -> str:

@@ -101,6 +101,16 @@ def _check_input(text: str) -> None:
                        "remove it and save again")
 
 
+def _check_result_size(result_json: str) -> None:
+    """Reject a result whose JSON would take more room than a saved result may have."""
+    limit = current_app.config["SAVE_MAX_RESULT_BYTES"]
+    size = len(result_json.encode("utf-8"))
+    if size > limit:
+        raise BadInput(f"the result of this input is {size:,} bytes of JSON, but a saved result "
+                       f"may hold at most {limit:,} bytes (setting "
+                       "OCSF_WORKBENCH_SAVE_MAX_RESULT_BYTES); save fewer events", status=413)
+
+
 def _store_failed(error: StoreError, action: str) -> ServiceUnavailable:
     log.error("saved results: %s failed: %s", action, error)
     return ServiceUnavailable(f"saved results are unavailable: {action} failed in the "
@@ -142,9 +152,10 @@ def save():
         created = False
         if stored is None:
             schema_version, result = _run(kind, text, options)
+            result_json = json.dumps(result, ensure_ascii=False)
+            _check_result_size(result_json)
             record = SavedResult(digest=digest, kind=kind, input=text, options=options,
-                                 schema_version=schema_version,
-                                 result_json=json.dumps(result, ensure_ascii=False),
+                                 schema_version=schema_version, result_json=result_json,
                                  created_at=datetime.now(timezone.utc))
             stored, created = result_store().save(record)
     except StoreError as error:

@@ -33,7 +33,7 @@ def options_from_request() -> CheckOptions:
     )
 
 
-def run_validation(text: str, options: CheckOptions):
+def run_validation(text: str, options: CheckOptions, accept_bundle: bool = False):
     """Validate text; raise :class:`BadInput` for unreadable input or too many events."""
     try:
         with time_budget(current_app.config["REQUEST_TIME_LIMIT"]):
@@ -42,7 +42,7 @@ def run_validation(text: str, options: CheckOptions):
                                        full_check=lambda whole: validate_text(
                                            whole, catalog(), options))
             else:
-                result = validate_text(text, catalog(), options)
+                result = validate_text(text, catalog(), options, accept_bundle=accept_bundle)
     except TimeBudgetExceeded as error:
         raise BadInput(f"{error}; split the input into smaller parts", status=413) from None
     except JsonInputError as error:
