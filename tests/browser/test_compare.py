@@ -110,3 +110,37 @@ def test_invalid_json_message(js_page):
     expect(error).to_contain_text("Cannot map this input")
     expect(error).to_contain_text("line 2")
     watch.assert_clean(page, allowed_statuses=(400,))
+
+
+def test_save_permalink_and_copy_markdown(browser, js_page):
+    page, watch = js_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/compare")
+    page.fill("#text", sample_text(SAMPLE))
+    submit_form(page, "Map and compare", True)
+    expect(page.locator("#result article.comparison")).to_have_count(2)
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and share").click()
+    permalink = page.url
+    assert re.search(r"/r/[A-Za-z0-9]+$", permalink)
+
+    fresh = browser.new_context(base_url=permalink.split("/r/")[0])
+    fresh.grant_permissions(["clipboard-read", "clipboard-write"])
+    other = fresh.new_page()
+    other.goto(permalink)
+    expect(other.locator("article.comparison")).to_have_count(2)
+    expect(other.locator("body")).to_contain_text("Script Activity")
+    other.get_by_role("button", name="Copy as Markdown").click()
+    expect(other.locator(".copy-status")).to_have_text("Copied.")
+    copied = other.evaluate("navigator.clipboard.readText()")
+    textarea = other.locator("#share-markdown-text").input_value()
+    markdown = other.request.get(permalink + ".md").text()
+    fresh.close()
+
+    assert copied == textarea
+    assert copied.strip() == markdown.strip()
+    assert permalink in copied
+    assert "| " in copied
+    assert "<script" not in copied.split("```")[0]
+    watch.assert_clean(page)

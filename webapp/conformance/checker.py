@@ -16,7 +16,6 @@ from webapp.catalog import Attribute, Catalog, Release, Schema
 from .beyond import check_beyond_server
 from .findings import ERROR, WARNING, EventReport, Finding
 
-INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
 
 

@@ -41,7 +41,7 @@ class FidelityRow:
 
 @dataclass(frozen=True)
 class FactRule:
-    """Where one record fact goes in each mapping, and the usual verdict for Process Activity."""
+    """The placement of one record fact in each mapping, and its usual Process Activity verdict."""
 
     fact: str
     label: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import zlib
 
 from flask import Flask, current_app, make_response, render_template, request
 
