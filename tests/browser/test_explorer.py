@@ -112,3 +112,24 @@ def test_script_type_link_opens_object(js_page):
     expect(page.locator("h1")).to_contain_text("object script")
     expect(page.locator("#attr-script_content")).to_be_visible()
     watch.assert_clean(page)
+
+
+def test_search_as_you_type_and_without_js(js_page, nojs_page):
+    page, watch = js_page
+    page.goto("/")
+    with page.expect_response(lambda r: "/search" in r.url and
+                              r.request.headers.get("hx-request") == "true"):
+        page.fill("#search-q", "script_activity")
+    results = page.locator("#search-results")
+    expect(results).to_contain_text("Script Activity")
+    assert page.url.endswith("/")
+    watch.assert_clean(page)
+
+    plain, plain_watch = nojs_page
+    plain.goto("/")
+    plain.fill("#search-q", "Execute")
+    with plain.expect_navigation():
+        plain.get_by_role("button", name="Search").click()
+    assert "/search?" in plain.url
+    expect(plain.locator("#search-results")).to_contain_text("Execute")
+    plain_watch.assert_clean(plain)
