@@ -203,7 +203,7 @@ def test_recompiles_when_files_change(tree_copy):
 
 
 @needs_sources
-def test_compile_error_at_request_time_is_500_page(tree_copy):
+def test_compile_error_at_request_time_is_503_page(tree_copy):
     app = create_app({"TESTING": True, "SCHEMA_SOURCES": f"{tree_copy}=work"})
     client = app.test_client()
     (tree_copy / "objects" / "script.json").write_text("{")
@@ -211,12 +211,12 @@ def test_compile_error_at_request_time_is_500_page(tree_copy):
     page = client.get("/classes/script_activity?version=local:work")
     api = client.get("/api/classes/script_activity?version=local:work")
 
-    assert page.status_code == 500
+    assert page.status_code == 503
     html = page.get_data(as_text=True)
     assert "objects/script.json" in html
     assert "invalid JSON" in html
     assert "Traceback" not in html
-    assert api.status_code == 500
+    assert api.status_code == 503
     assert "objects/script.json" in api.get_json()["message"]
 
 

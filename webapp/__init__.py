@@ -51,10 +51,14 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _install_source_error_handler(app: Flask) -> None:
-    """Send a 500 that names the file, not a traceback, when a local checkout stops compiling."""
+    """Show a page naming the failing file when a local checkout stops compiling.
+
+    The status is 503: the version is unavailable until its files compile again,
+    while every other version keeps working.
+    """
     from .errors import error_response
 
     @app.errorhandler(SourceError)
     def source_error(error: SourceError):
         logging.getLogger(__name__).error("schema source failed: %s", error)
-        return error_response(500, "schema source error", str(error))
+        return error_response(503, "schema source error", str(error))
