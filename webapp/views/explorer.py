@@ -16,6 +16,7 @@ from flask import Blueprint, jsonify, request, url_for
 
 from webapp.catalog import Attribute, Release, Schema, UnknownVersion
 from webapp.catalog.history import CHANGE_KINDS, lookup, schema_changes, schema_history
+from webapp.catalog.jsonschema import json_schema
 from webapp.catalog.sample import build_sample
 from webapp.catalog.search import GROUPS, search
 
@@ -266,6 +267,13 @@ def schema_context(release: Release, schema: Schema, profiles: list[str],
                               version=request.args.get("version") or None,
                               profiles=",".join(profiles) or None)
             if schema.kind == "class" else None,
+            "json_schema": url_for(f"explorer.{schema.kind}_json_schema", name=schema.name,
+                                   version=request.args.get("version") or None,
+                                   profiles=",".join(profiles) or None),
+            "validate": url_for("validate.form", sample=schema.name,
+                                version=request.args.get("version") or None,
+                                profiles=",".join(profiles) or None)
+            if schema.kind == "class" else None,
             "list": url_for(f"explorer.{kind_path}_list",
                             version=request.args.get("version") or None),
         },
@@ -392,6 +400,22 @@ def class_sample(name: str):
     profiles = selected_profiles(release)
     recommended = request.args.get("recommended") in ("1", "true", "on")
     return jsonify(build_sample(release, schema, profiles, recommended))
+
+
+@twin("/classes/<path:name>/schema.json", "class_json_schema")
+def class_json_schema(name: str):
+    """Return the class's Draft 2020-12 JSON Schema with the chosen profiles."""
+    release = chosen_release()
+    schema = find_schema(release, "class", name)
+    return jsonify(json_schema(release, schema, selected_profiles(release)))
+
+
+@twin("/objects/<path:name>/schema.json", "object_json_schema")
+def object_json_schema(name: str):
+    """Return the object's Draft 2020-12 JSON Schema with the chosen profiles."""
+    release = chosen_release()
+    schema = find_schema(release, "object", name)
+    return jsonify(json_schema(release, schema, selected_profiles(release)))
 
 
 # -- lists -------------------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, current_app, request
 
+from webapp.catalog.sample import SampleError, build_sample
 from webapp.conformance import CheckOptions, JsonInputError, validate_text
 from webapp.conformance.bulk import BULK_THRESHOLD, validate_bulk
 from webapp.conformance.deadline import TimeBudgetExceeded, time_budget
@@ -57,7 +60,27 @@ def run_validation(text: str, options: CheckOptions, accept_bundle: bool = False
 
 @bp.get("/validate")
 def form():
-    return render_page("validate/page.html", text="", result=None, error=None)
+    """Show the form; ``?sample=<class>`` fills it with that class's sample event."""
+    text = ""
+    class_name = request.args.get("sample")
+    if class_name:
+        text = json.dumps(_sample_event(class_name), indent=2, ensure_ascii=False)
+    return render_page("validate/page.html", text=text, result=None, error=None)
+
+
+def _sample_event(class_name: str) -> dict:
+    version = request.args.get("version") or None
+    if version and not catalog().has(version):
+        raise BadInput(f"unknown OCSF version {version!r}", status=404)
+    release = catalog().get(version)
+    schema = release.classes.get(class_name)
+    if schema is None:
+        raise BadInput(f"OCSF {release.version} has no class named {class_name!r}", status=404)
+    profiles = [p for p in request.args.get("profiles", "").split(",") if p]
+    try:
+        return build_sample(release, schema, profiles)
+    except SampleError as error:
+        raise BadInput(str(error)) from None
 
 
 @bp.post("/validate")
