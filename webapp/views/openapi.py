@@ -84,6 +84,8 @@ def build_document() -> dict:
             "/api/classes/{name}/history": _get("Changes of a class across versions", _NAME),
             "/api/objects/{name}/history": _get("Changes of an object across versions", _NAME),
             "/api/classes/{name}/sample": _get("A sample event of a class", _NAME),
+            "/api/classes/{name}/schema.json": _get("Draft 2020-12 JSON Schema of a class",
+                                                    _NAME),
             "/api/search": _get("Search classes, objects, attributes, profiles, enum captions",
                                 {"name": "q", "in": "query", "required": False,
                                  "schema": {"type": "string"}}),
