@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from webapp.conformance.jsontext import JsonInputError, LocatedValue, parse_values
+from webapp.conformance.jsontext import JsonInputError, LocatedValue, TextIndex, parse_values
 
 from .record import FACTS, Hash, ScriptExecution, ScriptType
 
@@ -95,8 +95,12 @@ class Source:
         return [(value.index, value.value, self.line_of(value))
                 for value in self.json_values or [] if isinstance(value.value, dict)]
 
+    @cached_property
+    def _index(self) -> TextIndex:
+        return TextIndex(self.text)
+
     def line_of(self, value: LocatedValue) -> int:
-        return self.text.count("\n", 0, value.offset) + 1
+        return self._index.line_column(value.offset)[0]
 
 
 @dataclass

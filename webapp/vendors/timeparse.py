@@ -1,7 +1,8 @@
 """Parse the timestamp shapes found in vendor events into epoch milliseconds.
 
-Every function floors sub-millisecond digits and returns ``None`` for an empty
-value; an unparseable value raises :class:`ValueError` naming the value.
+Every function floors sub-millisecond digits. An unparseable value, or one
+outside years 1 to 9999 UTC (the range of :class:`datetime.datetime`), raises
+:class:`ValueError` naming the value.
 """
 
 from __future__ import annotations
@@ -16,6 +17,36 @@ _ISO = re.compile(
 _US_DISPLAY = re.compile(
     r"^(\d{1,2})/(\d{1,2})/(\d{4}),?\s+(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*([AaPp][Mm])$"
 )
+# Epoch milliseconds of 0001-01-01T00:00:00Z and of 9999-12-31T23:59:59.999Z.
+_MIN_MS = -62_135_596_800_000
+_MAX_MS = 253_402_300_799_999
+
+
+def _out_of_range(value) -> ValueError:
+    """Return the error for a time that falls outside years 1 to 9999 UTC."""
+    return ValueError(f"time {value!r} is outside the supported range of years 1 to 9999 UTC")
+
+
+def to_utc(moment: datetime, offset: timedelta, value) -> datetime:
+    """Subtract a UTC ``offset`` from the local ``moment`` that ``value`` spells.
+
+    Raise :class:`ValueError`, not :class:`OverflowError`, when the result
+    leaves years 1 to 9999.
+    """
+    try:
+        return moment - offset
+    except OverflowError:
+        raise _out_of_range(value) from None
+
+
+def check_range(millis: int, value) -> int:
+    """Check that ``millis`` lies within years 1 to 9999 UTC and return it.
+
+    Raise :class:`ValueError` naming ``value`` when it does not.
+    """
+    if not _MIN_MS <= millis <= _MAX_MS:
+        raise _out_of_range(value)
+    return millis
 
 
 def iso_to_ms(value: str, assume_utc: bool = True) -> tuple[int, bool]:
@@ -34,7 +65,7 @@ def iso_to_ms(value: str, assume_utc: bool = True) -> tuple[int, bool]:
     if zone and zone[0] in "+-":
         digits = zone.replace(":", "")
         offset = timedelta(hours=int(digits[1:3]), minutes=int(digits[3:5]))
-        moment -= offset if digits[0] == "+" else -offset
+        moment = to_utc(moment, offset if digits[0] == "+" else -offset, value)
     if not zone_known and not assume_utc:
         raise ValueError(f"time {value!r} has no zone")
     millis = int((fraction or "0").ljust(3, "0")[:3])
@@ -60,9 +91,9 @@ def epoch_to_ms(value, unit: str) -> int:
     if not re.fullmatch(r"\d+(\.\d+)?", text):
         raise ValueError(f"invalid epoch time {value!r}")
     whole, _, fraction = text.partition(".")
-    scale = {"s": 1000, "ms": 1, "us": 0.001, "ns": 0.000001}[unit]
     if unit == "s":
-        return int(whole) * 1000 + int((fraction or "0").ljust(3, "0")[:3])
-    if unit == "ms":
-        return int(whole)
-    return int(int(whole) * scale)
+        millis = int(whole) * 1000 + int((fraction or "0").ljust(3, "0")[:3])
+    else:
+        # Integer division, because a float product overflows for very long digit strings.
+        millis = int(whole) // {"ms": 1, "us": 1000, "ns": 1_000_000}[unit]
+    return check_range(millis, value)

@@ -28,7 +28,7 @@ import unicodedata
 from .. import InputError, Match, Source
 from ..language import from_engine, from_image, from_path, from_text, infer
 from ..record import Hash, ScriptExecution
-from ..timeparse import iso_to_ms
+from ..timeparse import check_range, iso_to_ms
 
 FORMAT_ID = "amsi_etw"
 TITLE = "AMSI ETW event 1101 (Microsoft-Antimalware-Scan-Interface)"
@@ -180,9 +180,11 @@ def _integer(value) -> int | None:
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    if re.fullmatch(r"\d+", text):
+    # 20 decimal or 16 hex digits hold any 64-bit value and keep int() below its
+    # default limit of 4300 decimal digits.
+    if re.fullmatch(r"\d{1,20}", text):
         return int(text)
-    if re.fullmatch(r"0[xX][0-9a-fA-F]+", text):
+    if re.fullmatch(r"0[xX][0-9a-fA-F]{1,16}", text):
         return int(text, 16)
     return None
 
@@ -486,7 +488,8 @@ def time_to_ms(value) -> tuple[int, bool]:
     """Parse an ETW header time into (epoch ms, whether the zone was given).
 
     Accept ISO 8601 strings, .NET ``/Date(ms)/`` strings, FILETIME integers
-    (100 ns since 1601) and epoch integers in seconds or milliseconds.
+    (100 ns since 1601) and epoch integers in seconds or milliseconds. Raise
+    :class:`ValueError` for any other value and for times outside years 1 to 9999.
     """
     if isinstance(value, bool):
         raise ValueError(f"invalid time {value!r}")
@@ -494,14 +497,14 @@ def time_to_ms(value) -> tuple[int, bool]:
                                            and re.fullmatch(r"\d+", value.strip())):
         number = int(value)
         if number > 10 ** 16:
-            return (number - _FILETIME_EPOCH_OFFSET) // 10000, True
+            return check_range((number - _FILETIME_EPOCH_OFFSET) // 10000, value), True
         if number > 10 ** 11:
-            return number, True
-        return number * 1000, True
+            return check_range(number, value), True
+        return check_range(number * 1000, value), True
     if not isinstance(value, str):
         raise ValueError(f"invalid time {value!r}")
     dotnet = re.fullmatch(r"/Date\((-?\d+)([+-]\d{4})?\)/", value.strip())
     if dotnet:
-        return int(dotnet.group(1)), True
+        return check_range(int(dotnet.group(1)), value), True
     return iso_to_ms(value)
 

@@ -51,11 +51,22 @@ FIELDS = [
     ("node + msg=audit(…) stamp", "event_uid"),
 ]
 
+# node= must start a word. Otherwise every "node=" inside one long word would scan
+# the rest of that word, which is quadratic on a line such as "node=node=node=…".
 _RECORD = re.compile(
-    r"(?:node=(?P<node>\S+)\s+)?type=(?P<type>\w+)\s+(?:msg=)?audit\("
+    r"(?:(?<!\S)node=(?P<node>\S+)\s+)?type=(?P<type>\w+)\s+(?:msg=)?audit\("
     r"(?P<seconds>\d+)\.(?P<millis>\d+):(?P<serial>\d+)\)\s*:\s*(?P<body>.*)")
-_FIELD = re.compile(r"([A-Za-z_][\w-]*(?:\[\d+\])?)=(\"[^\"]*\"|'[^']*'|\S*)")
+# A key=value field, or else a whole word that cannot start one. Whether a key
+# matches depends only on what follows its word, so when the word fails at its
+# first letter it fails at every later letter too. Consuming it in one step keeps
+# findall linear, where retrying at each letter would be quadratic.
+_FIELD = re.compile(r"([A-Za-z_][\w-]*(?:\[\d+\])?)=(\"[^\"]*\"|'[^']*'|\S*)|[A-Za-z_][\w-]*")
 _HEX = re.compile(r"^(?:[0-9A-Fa-f]{2})+$")
+_ARGUMENT_KEY = re.compile(r"^a(\d+)(?:\[(\d+)\]|_len)?$")
+# Up to this many positions that argc or the aN keys name but the log lacks are
+# filled with empty arguments. A larger gap means a bogus count rather than a few
+# lost records, so then only the arguments present are kept. NOTE: the bound is a guess.
+MAX_FILLED_ARGUMENTS = 1000
 
 
 @dataclass
@@ -87,7 +98,14 @@ def _split_body(body: str) -> tuple[str, str]:
 
 
 def _fields(text: str) -> dict[str, str]:
-    return {key: value for key, value in _FIELD.findall(text)}
+    return {key: value for key, value in _FIELD.findall(text) if key}
+
+
+def _decimal(text: str | None) -> int | None:
+    """Return the value of a string of 1 to 18 decimal digits, or None for any other text."""
+    if not text or len(text) > 18 or not text.isdecimal():
+        return None
+    return int(text)
 
 
 def _events(text: str) -> tuple[list[_AuditEvent], int]:
@@ -184,25 +202,29 @@ def _arguments(event: _AuditEvent, record: ScriptExecution) -> list[str] | None:
     for item in execve:
         fields.update(item.fields)
 
-    count = int(fields["argc"]) if fields.get("argc", "").isdigit() else None
-    highest = max((int(match.group(1)) for key in fields
-                   for match in [re.match(r"^a(\d+)(?:\[\d+\]|_len)?$", key)] if match),
-                  default=-1)
-    total = max(count or 0, highest + 1)
+    count = _decimal(fields.get("argc"))
+    named, split = _argument_positions(fields)
+    total = max(count or 0, max(named, default=-1) + 1)
+    present = {position for position in named if f"a{position}" in fields} | set(split)
+    positions: range | list[int] = range(total)
+    if total - len(present) > MAX_FILLED_ARGUMENTS:
+        positions = sorted(present)
+        record.notes.append(f"argc and the aN keys name {total} arguments but the log has "
+                            f"only {len(present)}; the missing ones were left out, not taken "
+                            "as empty")
 
     arguments = []
     missing = []
-    for position in range(total):
+    for position in positions:
         plain = fields.get(f"a{position}")
         if plain is not None:
             arguments.append(decode_value(plain) or "")
             continue
-        pieces = sorted(((int(key[key.index("[") + 1:-1]), value) for key, value in fields.items()
-                         if key.startswith(f"a{position}[")), key=lambda piece: piece[0])
+        pieces = sorted(split.get(position, []), key=lambda piece: piece[0])
         if pieces:
             arguments.append(_join_pieces([value for _, value in pieces]))
-            expected = fields.get(f"a{position}_len")
-            if expected and expected.isdigit() and _encoded_length(pieces) < int(expected):
+            expected = _decimal(fields.get(f"a{position}_len"))
+            if expected is not None and _encoded_length(pieces) < expected:
                 record.notes.append(f"argument a{position} is incomplete: its pieces contain fewer "
                                     f"than the {expected} characters of a{position}_len")
             continue
@@ -213,6 +235,27 @@ def _arguments(event: _AuditEvent, record: ScriptExecution) -> list[str] | None:
         record.notes.append(f"argc is {total} but arguments {', '.join(f'a{n}' for n in missing)} "
                             "are not in the log; they were taken as empty")
     return arguments
+
+
+def _argument_positions(fields: dict[str, str]) -> tuple[set[int], dict[int, list]]:
+    """Index the argument keys of the EXECVE fields in one pass.
+
+    Return the positions that any ``aN``, ``aN[i]`` or ``aN_len`` key names, and
+    the ``(i, value)`` pieces of each split argument. Pieces are taken only from
+    keys that spell N without leading zeros, the form the kernel writes.
+    """
+    named: set[int] = set()
+    split: dict[int, list[tuple[int, str]]] = {}
+    for key, value in fields.items():
+        match = _ARGUMENT_KEY.match(key)
+        position = _decimal(match.group(1)) if match else None
+        if position is None:
+            continue
+        named.add(position)
+        piece = _decimal(match.group(2))
+        if piece is not None and match.group(1) == str(position):
+            split.setdefault(position, []).append((piece, value))
+    return named, split
 
 
 def _join_pieces(values: list[str]) -> str:
@@ -313,8 +356,7 @@ def _plain(token: str | None) -> str | None:
 
 
 def _number(token: str | None) -> int | None:
-    value = _plain(token)
-    return int(value) if value and value.isdigit() else None
+    return _decimal(_plain(token))
 
 
 def _put_user(record: ScriptExecution, values: dict, enriched: dict) -> None:

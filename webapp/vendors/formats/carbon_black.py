@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from .. import InputError, Match, Source
 from ..language import from_command_line, from_image, from_text, infer
 from ..record import Hash, ScriptExecution
-from ..timeparse import iso_to_ms
+from ..timeparse import iso_to_ms, to_utc
 
 FORMAT_ID = "carbon_black_cloud"
 TITLE = "Carbon Black Cloud fileless script load (endpoint.event.fileless_scriptload)"
@@ -66,7 +66,8 @@ def go_time_to_ms(value: str) -> int:
     """Parse Go's ``time.Time.String`` form into epoch ms, flooring sub-millisecond digits.
 
     The numeric offset decides the instant; the zone abbreviation after it is
-    informational. Raise :class:`ValueError` naming the value when it does not fit.
+    informational. Raise :class:`ValueError` naming the value when it does not fit
+    this form or lies outside years 1 to 9999 UTC.
     """
     match = _GO_TIME.match(value.strip())
     if not match:
@@ -76,7 +77,7 @@ def go_time_to_ms(value: str) -> int:
     moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
                       tzinfo=timezone.utc)
     offset = timedelta(hours=int(off_hours), minutes=int(off_minutes))
-    moment -= offset if sign == "+" else -offset
+    moment = to_utc(moment, offset if sign == "+" else -offset, value)
     millis = int((fraction or "0").ljust(3, "0")[:3])
     return int(moment.timestamp()) * 1000 + millis
 
@@ -169,7 +170,8 @@ def _integer(event: dict, key: str) -> int | None:
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    return int(text) if re.fullmatch(r"\d+", text) else None
+    # 20 digits hold any 64-bit value, and int() rejects over 4300 digits by default.
+    return int(text) if re.fullmatch(r"\d{1,20}", text) else None
 
 
 def _time(event: dict, key: str) -> int | None:

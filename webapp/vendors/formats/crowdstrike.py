@@ -108,7 +108,8 @@ def _integer(event: dict, key: str) -> int | None:
     if isinstance(value, bool) or value in (None, ""):
         return None
     text = str(value).strip()
-    return int(text) if re.fullmatch(r"\d+", text) else None
+    # 20 digits hold any 64-bit value, and int() rejects over 4300 digits by default.
+    return int(text) if re.fullmatch(r"\d{1,20}", text) else None
 
 
 def _epoch(event: dict, key: str, unit: str) -> int | None:

@@ -26,6 +26,8 @@ TITLE = "Microsoft Defender for Endpoint DeviceEvents (ScriptContent, PowerShell
 ORDER = 10
 SCRIPT_ACTIONS = {"ScriptContent", "PowerShellCommand"}
 CSV_FIELD_LIMIT = 10 * 1024 * 1024  # characters in one CSV cell
+# Column name for the values of a CSV row that has more fields than the header.
+CSV_EXTRA_FIELDS = "(fields beyond the header)"
 
 FIELDS = [
     ("Timestamp / Timestamp [UTC]", "time"),
@@ -52,6 +54,7 @@ FIELDS = [
 ]
 
 _MARKS = ("ActionType", "DeviceId", "Timestamp", "InitiatingProcessId")
+_ZONE_SUFFIXES = (("[UTC]", "UTC"), ("[Local Time]", "Local Time"))
 
 
 def _rows_from_json(value) -> list[tuple[dict, str]]:
@@ -86,10 +89,16 @@ def _normalize_keys(row: dict) -> tuple[dict, dict]:
     clean, zones = {}, {}
     for key, value in row.items():
         name = key.strip()
-        match = re.match(r"^(.*?)\s*\[(UTC|Local Time)\]$", name)
-        if match:
-            name = match.group(1)
-            zones[name] = match.group(2)
+        # Plain string methods: a regular expression such as "(.*?)\s*\[UTC\]$"
+        # backtracks quadratically on keys with long runs of spaces.
+        for suffix, zone in _ZONE_SUFFIXES:
+            if not name.endswith(suffix):
+                continue
+            column = name[:-len(suffix)].rstrip()
+            if "\n" not in column:
+                name = column
+                zones[name] = zone
+            break
         clean[name] = value
     return clean, zones
 
@@ -125,7 +134,8 @@ def _candidate_rows(source: Source) -> list[tuple[dict, str]]:
 def _csv_rows(text: str) -> list[tuple[dict, str]]:
     csv.field_size_limit(CSV_FIELD_LIMIT)
     try:
-        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""),
+                                restkey=CSV_EXTRA_FIELDS)
         return [(dict(row), "Log Analytics CSV export") for row in reader]
     except csv.Error as error:
         raise InputError(f"invalid CSV: {error}") from None
@@ -307,6 +317,14 @@ def _additional_field(value, key: str, record: ScriptExecution) -> tuple[str | N
         return None, False
     try:
         parsed = json.loads(value)
+    except RecursionError:
+        # json.loads recurses once per nesting level, so deeply nested arrays or
+        # objects exhaust the interpreter stack.
+        text = _salvage(value, key)
+        outcome = f"{key} was read from the text" if text is not None else f"{key} was left out"
+        record.notes.append("AdditionalFields nests too deeply to be decoded as JSON; "
+                            + outcome)
+        return text, False
     except ValueError:
         return _salvage(value, key), True
     if isinstance(parsed, dict) and isinstance(parsed.get(key), str):

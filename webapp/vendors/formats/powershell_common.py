@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Callable
 
 from .. import InputError
@@ -33,6 +34,8 @@ SEVERITY_BY_LEVEL = {0: 1, 1: 5, 2: 4, 3: 3, 4: 1, 5: 1}
 LEVEL_NAMES = {"logalways": 0, "critical": 1, "error": 2, "warning": 3, "information": 4,
                "informational": 4, "info": 4, "verbose": 5}
 SUSPICIOUS_LEVEL = 3
+# Missing parts of a script block listed by number; the rest are only counted.
+MAX_LISTED_PARTS = 1000
 
 # ContextInfo labels of a 4103 event in the order Windows PowerShell 5.1 writes them.
 CONTEXT_LABELS = (
@@ -40,7 +43,6 @@ CONTEXT_LABELS = (
     "Runspace ID", "Pipeline ID", "Command Name", "Command Type", "Script Name",
     "Command Path", "Sequence Number", "User", "Connected User", "Shell ID",
 )
-_CONTEXT_LINE = re.compile(r"^[ \t]*([^=\r\n]*?)[ \t]*=[ \t]?(.*?)[ \t\r]*$", re.MULTILINE)
 _GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                    r"[0-9a-fA-F]{12}\}?$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -111,18 +113,26 @@ class OperationalEvent:
 
 
 def to_int(value: Any, name: str, line: int | None) -> int | None:
-    """Read an integer field that a carrier may give as a number or a string."""
+    """Read an integer field that a carrier may give as a number or a string.
+
+    Raise :class:`InputError` for text that is not an integer and for values that
+    do not fit in 64 bits, which no field of these events exceeds.
+    """
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    if not text:
-        return None
-    try:
-        return int(text, 0) if text.lower().startswith("0x") else int(text)
-    except ValueError:
-        raise InputError(f"invalid {name} {value!r}; expected an integer", line) from None
+        number = value
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        try:
+            number = int(text, 0) if text.lower().startswith("0x") else int(text)
+        except ValueError:
+            raise InputError(f"invalid {name} {value!r}; expected an integer", line) from None
+    if number.bit_length() > 64:
+        raise InputError(f"invalid {name} {value!r}; the integer does not fit in 64 bits", line)
+    return number
 
 
 def level_number(value: Any) -> int | None:
@@ -153,8 +163,7 @@ def parse_context_info(
     """
     if not text:
         return {}, [], None
-    pairs = [(match.group(1), match.group(2)) for match in _CONTEXT_LINE.finditer(text)
-             if match.group(1)]
+    pairs = _context_pairs(text)
     known: dict[str, str] = {}
     unknown: list[tuple[str, str]] = []
     for label, value in pairs:
@@ -176,6 +185,28 @@ def parse_context_info(
     return {}, unknown, ("ContextInfo labels are not in English and the block does not have the "
                          "16-line layout of Windows PowerShell 5.1; its lines are kept under "
                          "unmapped")
+
+
+def _context_pairs(text: str) -> list[tuple[str, str]]:
+    """Split ContextInfo into (label, value) pairs, one per ``Label = Value`` line.
+
+    The label is the text before the first ``=`` without surrounding spaces and
+    tabs. One space or tab after the ``=`` is dropped, and so are trailing spaces,
+    tabs and carriage returns. Lines with no ``=``, an empty label or a carriage
+    return in the label are skipped. String methods keep this linear in the line
+    length. A regular expression with a lazy label between optional runs of spaces
+    backtracks in cubic time on a long line of spaces.
+    """
+    pairs = []
+    for line in text.split("\n"):
+        label, separator, value = line.partition("=")
+        label = label.strip(" \t")
+        if not separator or not label or "\r" in label:
+            continue
+        if value[:1] in (" ", "\t"):
+            value = value[1:]
+        pairs.append((label, value.rstrip(" \t\r")))
+    return pairs
 
 
 def _has_standard_layout(pairs: list[tuple[str, str]]) -> bool:
@@ -336,7 +367,11 @@ def _script_block_record(parts: list[OperationalEvent], format_id: str) -> Scrip
         numbered[number] = part
     numbers = sorted(numbered)
     total = max(totals) if totals else max(numbers)
-    missing = [number for number in range(1, total + 1) if number not in numbered]
+    # MessageTotal comes from the input, so the gaps are counted, and only the first
+    # ones listed, without walking every number up to it.
+    missing_count = max(0, total - sum(1 for number in numbered if 1 <= number <= total))
+    missing = list(islice((number for number in range(1, total + 1) if number not in numbered),
+                          MAX_LISTED_PARTS))
     first = numbered[numbers[0]]
 
     record = _new_record(first, format_id)
@@ -371,6 +406,9 @@ def _script_block_record(parts: list[OperationalEvent], format_id: str) -> Scrip
         record.put("script_truncated", True, f"{first.data_label('MessageNumber')} gaps")
         record.extras["MissingMessageNumbers"] = missing
         listed = ", ".join(str(number) for number in missing)
+        if missing_count > len(missing):
+            record.extras["MissingMessageCount"] = missing_count
+            listed += f" and {missing_count - len(missing)} more"
         record.notes.append(f"script block {block_id or '(no id)'} is missing part(s) {listed} "
                             f"of {total}; the text joins the parts present and is marked "
                             "truncated")

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from webapp.conformance.jsontext import JsonInputError, parse_values
+from webapp.conformance.jsontext import JsonInputError, TextIndex, parse_values
 
 from .. import InputError, Match, Source
 from ..record import ScriptExecution
@@ -107,10 +107,6 @@ class FlatFields:
                 and value not in (None, "", [], {})}
 
 
-def _line(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
 def _strip_prefixes(text: str) -> str:
     """Blank syslog headers and evtx_dump record lines, keeping every offset."""
     def spaces(match: re.Match) -> str:
@@ -140,8 +136,9 @@ def located_documents(source: Source) -> list[tuple[dict, int]]:
         except JsonInputError as error:
             raise InputError(f"invalid JSON: {error.reason}", error.line, error.column) from None
     documents = []
+    index = TextIndex(text)
     for value in values:
-        line = _line(text, value.offset)
+        line = index.line_column(value.offset)[0]
         documents.extend((document, line) for document in _unwrap(value.value))
     return documents
 

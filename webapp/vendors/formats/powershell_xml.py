@@ -19,6 +19,7 @@ as every conforming XML parser does.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, ParseError
@@ -57,15 +58,18 @@ FIELDS = [
     ("System/Level", "severity"),
 ]
 
+# Inside a tag the scans stop at "<" as well as ">", because "<" cannot occur in a
+# well-formed tag. Stopping only at ">" would let every unclosed "<Provider" scan to
+# the end of the text, which is quadratic on input that repeats it.
 _EVENT_START = re.compile(r"<(?:[\w.-]+:)?Event(?=[\s/>])")
-_PROVIDER = re.compile(r"<(?:[\w.-]+:)?Provider\s[^>]*Name\s*=\s*['\"]"
+_PROVIDER = re.compile(r"<(?:[\w.-]+:)?Provider\s[^<>]*Name\s*=\s*['\"]"
                        r"(?:Microsoft-Windows-PowerShell|PowerShellCore)['\"]", re.IGNORECASE)
-_EVENT_ID = re.compile(r"<(?:[\w.-]+:)?EventID(?:\s[^>]*)?>\s*410[34]\s*<")
-_XML_DECLARATION = re.compile(r"<\?xml\s[^>]*\?>")
+_EVENT_ID = re.compile(r"<(?:[\w.-]+:)?EventID(?:\s[^<>]*)?>\s*410[34]\s*<")
+_XML_DECLARATION = re.compile(r"<\?xml\s[^<>]*\?>")
 _XML_MARKER = re.compile(r"^[ \t]*Event Xml:[ \t]*\r?$", re.MULTILINE)
 _HEADER_START = re.compile(r"^[ \t]*Log Name:", re.MULTILINE)
-_HEADER_LINE = re.compile(r"^[ \t]*(User|Date|Computer|Level|Task Category):[ \t]*(.*?)[ \t\r]*$",
-                          re.MULTILINE)
+# The value is stripped in Python: "[ \t]*(.*?)[ \t\r]*$" backtracks quadratically.
+_HEADER_LINE = re.compile(r"^[ \t]*(User|Date|Computer|Level|Task Category):(.*)$", re.MULTILINE)
 _SID = re.compile(r"^S-1-\d+(-\d+)+$", re.IGNORECASE)
 
 
@@ -82,15 +86,30 @@ class XmlView:
     headers: list[tuple[int, int, dict[str, str]]] = field(default_factory=list)
 
     def header_at(self, offset: int) -> dict[str, str]:
-        for start, end, fields in self.headers:
+        # The blocks are sorted and do not overlap, so the only candidate is the
+        # last block that starts at or before the offset.
+        position = bisect.bisect_right(self.headers, offset, key=lambda block: block[0]) - 1
+        if position >= 0:
+            start, end, fields = self.headers[position]
             if start <= offset < end:
                 return fields
         return {}
 
 
+def _spaces(text: str) -> str:
+    """Return ``text`` with every character except line breaks replaced by a space."""
+    return re.sub(r"[^\r\n]", " ", text)
+
+
 def _blank(text: str, start: int, end: int) -> str:
     """Replace ``text[start:end]`` by spaces, keeping line breaks."""
-    return text[:start] + re.sub(r"[^\r\n]", " ", text[start:end]) + text[end:]
+    return text[:start] + _spaces(text[start:end]) + text[end:]
+
+
+def _header_fields(text: str, start: int, end: int) -> dict[str, str]:
+    """Read the ``User:``, ``Date:``… lines of a text header between two offsets."""
+    return {match.group(1): match.group(2).lstrip(" \t").rstrip(" \t\r")
+            for match in _HEADER_LINE.finditer(text, start, end)}
 
 
 def xml_view(text: str) -> XmlView | None:
@@ -114,23 +133,26 @@ def xml_view(text: str) -> XmlView | None:
         for start in _HEADER_START.finditer(text, previous_end, marker.start()):
             header_start = start.start()
             break
-        fields = {match.group(1): match.group(2)
-                  for match in _HEADER_LINE.finditer(text, header_start, marker.start())}
+        fields = _header_fields(text, header_start, marker.start())
         blocks.append((header_start, marker.end(), fields))
         previous_end = marker.end()
-    blanked = text
+    # The blocks are in order and do not overlap, so the blanked text is built in one
+    # pass. Blanking one block at a time would copy the whole text once per block.
+    pieces = []
+    kept_from = 0
     for index, (header_start, xml_start, fields) in enumerate(blocks):
-        blanked = _blank(blanked, header_start, xml_start)
+        pieces.append(text[kept_from:header_start])
+        pieces.append(_spaces(text[header_start:xml_start]))
+        kept_from = xml_start
         xml_end = blocks[index + 1][0] if index + 1 < len(blocks) else len(text)
         view.headers.append((xml_start, xml_end, fields))
-    view.text = _blank_declarations(blanked)
+    pieces.append(text[kept_from:])
+    view.text = _blank_declarations("".join(pieces))
     return view
 
 
 def _blank_declarations(text: str) -> str:
-    for match in reversed(list(_XML_DECLARATION.finditer(text))):
-        text = _blank(text, match.start(), match.end())
-    return text
+    return _XML_DECLARATION.sub(lambda match: _spaces(match.group()), text)
 
 
 def detect(source: Source) -> Match | None:
@@ -158,8 +180,14 @@ def parse(source: Source) -> list[ScriptExecution]:
     if len(starts) != len(elements):
         starts = [None] * len(elements)
     events = []
+    # The starts increase, so each line number is counted on from the previous start.
+    start_line, counted_to = 1, 0
     for index, (element, start) in enumerate(zip(elements, starts)):
-        line = view.text.count("\n", 0, start) + 1 if start is not None else None
+        line = None
+        if start is not None:
+            start_line += view.text.count("\n", counted_to, start)
+            counted_to = start
+            line = start_line
         event = _read_event(element, line)
         event.index = index
         _apply_header(event, view.header_at(start) if start is not None else {})
@@ -222,12 +250,18 @@ def _local(tag: str) -> str:
 
 
 def _event_elements(element: Element):
-    """Yield the Event elements under ``element`` in document order, not looking inside them."""
-    if _local(element.tag) == "Event":
-        yield element
-        return
-    for child in element:
-        yield from _event_elements(child)
+    """Yield the Event elements under ``element`` in document order, not looking inside them.
+
+    The walk keeps its own stack, because recursion would exceed Python's limit on
+    deeply nested input.
+    """
+    pending = [element]
+    while pending:
+        current = pending.pop()
+        if _local(current.tag) == "Event":
+            yield current
+        else:
+            pending.extend(reversed(current))
 
 
 def _child(element: Element, name: str) -> Element | None:

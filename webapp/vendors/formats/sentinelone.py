@@ -108,7 +108,8 @@ class Event:
         if isinstance(value, int):
             return value
         text = str(value).strip()
-        return int(text) if re.fullmatch(r"\d+", text) else None
+        # 20 digits hold any 64-bit value, and int() rejects over 4300 digits by default.
+        return int(text) if re.fullmatch(r"\d{1,20}", text) else None
 
     def label(self, name: str) -> str:
         return self.key(name) or name

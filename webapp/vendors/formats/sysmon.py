@@ -73,10 +73,13 @@ _EXTRA_FIELDS = ("RuleName", "CurrentDirectory", "IntegrityLevel", "LogonId", "L
                  "Company", "ParentUser")
 _HASH_ALGORITHMS = {"MD5": 1, "SHA1": 2, "SHA256": 3}
 
-_PROVIDER_XML = re.compile(r"<(?:\w+:)?Provider\b[^>]*\bName\s*=\s*['\"]" + PROVIDER + r"['\"]",
+# Inside a tag the scans stop at "<" as well as ">", because "<" cannot occur in a
+# well-formed tag. Stopping only at ">" would let every unclosed "<Provider" scan to
+# the end of the text, which is quadratic on input that repeats it.
+_PROVIDER_XML = re.compile(r"<(?:\w+:)?Provider\b[^<>]*\bName\s*=\s*['\"]" + PROVIDER + r"['\"]",
                            re.IGNORECASE)
-_EVENT_ID_XML = re.compile(r"<(?:\w+:)?EventID\b[^>]*>\s*(\d+)\s*<")
-_XML_DECLARATION = re.compile(r"<\?xml[^>]*\?>")
+_EVENT_ID_XML = re.compile(r"<(?:\w+:)?EventID\b[^<>]*>\s*(\d+)\s*<")
+_XML_DECLARATION = re.compile(r"<\?xml[^<>]*\?>")
 _EVENT_START = re.compile(r"<(?:\w+:)?Event[\s>]")
 
 
@@ -159,7 +162,13 @@ def _xml_events(text: str) -> list[_SysmonEvent]:
     # Blank out XML declarations instead of deleting them so error positions stay right.
     cleaned = _XML_DECLARATION.sub(lambda match: " " * len(match.group(0)), text)
     root = _parse_xml(cleaned)
-    starts = [text.count("\n", 0, match.start()) + 1 for match in _EVENT_START.finditer(text)]
+    # Count line breaks from one start to the next, not from the top each time.
+    starts = []
+    line, counted_to = 1, 0
+    for match in _EVENT_START.finditer(text):
+        line += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
+        starts.append(line)
     events = []
     for position, element in enumerate(_event_elements(root)):
         line = starts[position] if position < len(starts) else None
@@ -340,9 +349,12 @@ def _integer(event: _SysmonEvent, name: str) -> tuple[int | None, str]:
     if value is None:
         return None, label
     try:
-        return int(value, 0), label
+        number = int(value, 0)
     except ValueError:
         raise InputError(f"{label} {value!r} is not a process ID") from None
+    if number.bit_length() > 64:
+        raise InputError(f"{label} {value!r} is not a process ID: it does not fit in 64 bits")
+    return number, label
 
 
 def _time(value: str, label: str) -> int:
