@@ -103,6 +103,22 @@ class Source:
         return self._index.line_column(value.offset)[0]
 
 
+def unwrap_search_hits(value: Any) -> list[dict]:
+    """Return the documents of a value: an Elasticsearch ``hits.hits[]._source`` answer,
+    a list of documents, or one document. Nesting is bounded by the JSON parser's depth limit.
+    """
+    if isinstance(value, list):
+        return [document for item in value for document in unwrap_search_hits(item)]
+    if not isinstance(value, dict):
+        return []
+    hits = value.get("hits")
+    if isinstance(hits, dict) and isinstance(hits.get("hits"), list):
+        return unwrap_search_hits(hits["hits"])
+    if isinstance(value.get("_source"), dict):
+        return [value["_source"]]
+    return [value]
+
+
 @dataclass
 class ParseResult:
     format_id: str

@@ -25,7 +25,7 @@ from typing import Any
 
 from webapp.conformance.jsontext import JsonInputError, TextIndex, parse_values
 
-from .. import InputError, Match, Source
+from .. import InputError, Match, Source, unwrap_search_hits
 from ..record import ScriptExecution
 from ..timeparse import iso_to_ms
 from .powershell_common import (
@@ -139,21 +139,9 @@ def located_documents(source: Source) -> list[tuple[dict, int]]:
     index = TextIndex(text)
     for value in values:
         line = index.line_column(value.offset)[0]
-        documents.extend((document, line) for document in _unwrap(value.value))
+        documents.extend((document, line) for document in unwrap_search_hits(value.value))
     return documents
 
-
-def _unwrap(value: Any) -> list[dict]:
-    if isinstance(value, list):
-        return [document for item in value for document in _unwrap(item)]
-    if not isinstance(value, dict):
-        return []
-    hits = value.get("hits")
-    if isinstance(hits, dict) and isinstance(hits.get("hits"), list):
-        return _unwrap(hits["hits"])
-    if isinstance(value.get("_source"), dict):
-        return [value["_source"]]
-    return [value]
 
 
 def shape_of(document: dict) -> str | None:

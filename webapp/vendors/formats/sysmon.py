@@ -20,7 +20,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeElementTree
 from defusedxml import DefusedXmlException
 
-from .. import InputError, Match, Source
+from .. import InputError, Match, Source, unwrap_search_hits
 from ..record import Hash, ScriptExecution
 from ..timeparse import iso_to_ms
 from .launch_support import apply_launch_script, inspect_launch, split_windows_command_line
@@ -255,24 +255,12 @@ def _json_events(source: Source) -> list[_SysmonEvent]:
     events = []
     for value in source.json_values or []:
         line = source.line_of(value)
-        for item in _unwrap(value.value):
+        for item in unwrap_search_hits(value.value):
             event = _from_json(item, line)
             if event is not None:
                 events.append(event)
     return events
 
-
-def _unwrap(value: Any) -> list[dict]:
-    if isinstance(value, list):
-        return [item for element in value for item in _unwrap(element)]
-    if not isinstance(value, dict):
-        return []
-    hits = value.get("hits")
-    if isinstance(hits, dict) and isinstance(hits.get("hits"), list):
-        return _unwrap(hits["hits"])
-    if isinstance(value.get("_source"), dict):
-        return [value["_source"]]
-    return [value]
 
 
 def _from_json(item: dict, line: int) -> _SysmonEvent | None:
