@@ -119,3 +119,82 @@ def test_log_line_cannot_be_forged(client, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "webapp.request"]
     assert lines
     assert all("\n" not in line for line in lines)
+
+
+def _big_ndjson(extra_line: str) -> str:
+    line = json.dumps(json.loads(EXAMPLE))
+    return "\n".join([line] * 1400 + [extra_line]) + "\n"
+
+
+def test_bulk_keeps_every_event_of_a_line(catalog):
+    from webapp.conformance.bulk import validate_bulk
+
+    bad = json.loads(EXAMPLE)
+    bad["type_uid"] = 1
+    text = _big_ndjson(json.dumps(json.loads(EXAMPLE)) + " " + json.dumps(bad))
+    result = validate_bulk(text.encode(), catalog)
+
+    assert len(text) > 1024 * 1024
+    assert len(result.events) == 1402
+    assert result.events[-1].errors
+
+
+def test_large_bundle_is_read_as_events(client):
+    events = [json.loads(EXAMPLE)] * 1300
+    body = json.dumps({"events": events})
+    data = client.post("/api/validate", data=body).get_json()
+
+    assert len(body) > 1024 * 1024
+    assert data["event_count"] == 1300
+    assert data["error_count"] == 0
+
+
+def test_fast_path_checks_array_enum_captions(catalog):
+    from webapp.conformance.bulk import validate_bulk
+
+    bad = json.loads(EXAMPLE)
+    bad["metadata"]["profiles"] = ["security_control"]
+    bad["malware"] = [{"name": "x", "classification_ids": [1], "classifications": ["Worm"]}]
+    result = validate_bulk(_big_ndjson(json.dumps(bad)).encode(), catalog)
+
+    codes = [f.code for f in result.events[-1].errors]
+    assert "attribute_enum_array_sibling_incorrect" in codes
+
+
+def test_lone_surrogate_inside_inner_json_is_replaced(client):
+    row = {"Timestamp": "2024-08-13T21:08:12Z", "DeviceId": "d", "ActionType": "ScriptContent",
+           "InitiatingProcessId": 1, "AdditionalFields": '{"ScriptContent": "a\\ud800b"}'}
+    response = client.post("/compare", data={"text": json.dumps(row)})
+    api = client.post("/api/map", data=json.dumps(row)).get_json()
+
+    assert response.status_code == 200
+    value = api["events"][0]["script_activity"]["event"]["script"]["script_content"]["value"]
+    assert value == "a\ufffdb"
+    assert any("surrogate" in note for note in api["events"][0]["notes"])
+
+
+def test_odd_types_in_a_recognized_event_are_no_500(client):
+    sample = json.loads((Path(__file__).parent / "samples/powershell/"
+                         "4104_evtx_dump_warning_level.json").read_text())
+    sample["Event"]["System"]["Provider"]["#attributes"] = []
+    response = client.post("/api/map", data=json.dumps(sample))
+
+    assert response.status_code in (200, 400)
+    assert response.is_json
+
+
+def test_bad_ndjson_row_is_noted(client):
+    row = {"Timestamp": "2024-08-13T21:08:12Z", "DeviceId": "d", "ActionType": "ScriptContent",
+           "InitiatingProcessId": 1, "AdditionalFields": {"ScriptContent": "Get-Date"}}
+    lines = [json.dumps(row)] * 3 + ["not json"] + [json.dumps(row)]
+    data = client.post("/api/map", data="\n".join(lines)).get_json()
+
+    assert len(data["events"]) == 4
+    assert any("line 4" in note for note in data["notes"])
+
+
+def test_too_many_vendor_events_is_400(client):
+    response = client.post("/api/map", data="\n".join(["{}"] * 100_001))
+
+    assert response.status_code == 400
+    assert "100,000" in response.get_json()["message"]

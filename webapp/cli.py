@@ -9,6 +9,7 @@ an internal error, with its traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import glob
 import json
 import sys
@@ -147,13 +148,23 @@ def _unreadable_result(error: Exception, options: CheckOptions, catalog: Catalog
                             events=[report])
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """Escape control characters (CR, LF, ESC…) so pasted data cannot forge output lines."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"),
+                        str(text))
+
+
 def _print_text_report(label: str, result) -> None:
     for report in result.events:
         for finding in report.errors + report.warnings:
             where = f"{label}:{finding.line}:{finding.column}" if finding.line else label
-            print(f"{where}: {finding.severity}: {finding.code}: {finding.message}")
+            print(f"{where}: {finding.severity}: {finding.code}: {_printable(finding.message)}")
         if report.input_error:
-            print(f"{label}:{report.line}:{report.column}: error: {report.input_error}")
+            where = f"{label}:{report.line}:{report.column}" if report.line else label
+            print(f"{where}: error: {_printable(report.input_error)}")
     print(f"{label}: {len(result.events)} events, {result.valid_count} valid, "
           f"{result.error_count} errors, {result.warning_count} warnings "
           f"(OCSF {result.schema_version})")
@@ -212,9 +223,10 @@ def _print_mapped_event(event) -> None:
         verdict = "valid" if report.valid else f"{len(report.errors)} error(s)"
         print(f"{prefix} {name}: {verdict}, {len(report.warnings)} warning(s)")
         for finding in report.errors + report.warnings:
-            print(f"{prefix}   {finding.severity}: {finding.code}: {finding.message}")
+            print(f"{prefix}   {finding.severity}: {finding.code}: "
+                  f"{_printable(finding.message)}")
     for note in event.to_json()["notes"]:
-        print(f"{prefix} note: {note}")
+        print(f"{prefix} note: {_printable(note)}")
     for row in event.fidelity:
         reason = f" ({row.reason})" if row.reason else ""
         print(f"{prefix} {row.label}: Script Activity {row.script_activity_verdict}, "
@@ -285,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (| head): stop quietly, as other command-line tools do.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception:  # an internal fault must not look like findings (exit 1)
         import traceback
 

@@ -81,23 +81,24 @@ def _fast_report(index: int, line: int | None, head) -> EventReport:
     return report
 
 
-def _full_report(text: str, first_line: int, index: int, catalog: Catalog,
-                 options: CheckOptions) -> EventReport:
+def _full_reports(text: str, first_line: int, index: int, catalog: Catalog,
+                  options: CheckOptions) -> list[EventReport]:
+    """Check one line in full; a line may hold several events (an array, or two objects)."""
     from . import validate_text
 
     try:
         result = validate_text(text, catalog, options)
     except JsonInputError as error:
-        return EventReport(index=index, line=first_line + error.line - 1, column=error.column,
-                           input_error=f"invalid JSON: {error.reason}")
-    report = result.events[0]
-    report.index = index
+        return [EventReport(index=index, line=first_line + error.line - 1, column=error.column,
+                            input_error=f"invalid JSON: {error.reason}")]
     shift = first_line - 1
-    report.line = (report.line or 1) + shift
-    for finding in report.errors + report.warnings:
-        if finding.line is not None:
-            finding.line += shift
-    return report
+    for offset, report in enumerate(result.events):
+        report.index = index + offset
+        report.line = (report.line or 1) + shift
+        for finding in report.errors + report.warnings:
+            if finding.line is not None:
+                finding.line += shift
+    return result.events
 
 
 def _validate_lines(data: bytes, checker: FastChecker, catalog: Catalog,
@@ -114,8 +115,8 @@ def _validate_lines(data: bytes, checker: FastChecker, catalog: Catalog,
             continue
         if not reports and not _is_json_object(raw):
             return None  # not NDJSON: let the detailed checker read the whole text
-        reports.append(_full_report(raw.decode("utf-8"), number, len(reports), catalog,
-                                    options))
+        reports.extend(_full_reports(raw.decode("utf-8"), number, len(reports), catalog,
+                                     options))
     return reports
 
 

@@ -138,7 +138,14 @@ class _Family:
                 # UNSET tells an absent key from a null one for the constraint checks.
                 fields.append((field_name, Union[annotation, None, msgspec.UnsetType], UNSET))
         field_of = {attr.name: f"f{position}" for position, attr in enumerate(visible)}
-        checks = _post_checks(schema, field_of, float_fields, self.release)
+        # Array enums with a caption sibling: a wrong or missing caption is an error.
+        array_siblings = [
+            (field_of[attr.name], field_of[attr.sibling],
+             {int(v): item.caption for v, item in attr.enum.items() if v.lstrip("-").isdigit()})
+            for attr in visible
+            if attr.is_array and attr.enum and attr.sibling in field_of
+        ]
+        checks = _post_checks(schema, field_of, float_fields, self.release, array_siblings)
         namespace = {"__post_init__": checks} if checks else {}
         # gc=False: decoded events hold no reference cycles, and tracking them costs time.
         struct = msgspec.defstruct(struct_name, fields, kw_only=True, forbid_unknown_fields=True, gc=False,
@@ -162,8 +169,10 @@ def _type_bounds(release: Release, type_name: str) -> dict:
     return bounds
 
 
-def _post_checks(schema: Schema, field_of: dict, float_fields: list, release: Release):
+def _post_checks(schema: Schema, field_of: dict, float_fields: list, release: Release,
+                 array_siblings: list | None = None):
     """Build the ``__post_init__`` of a struct, or None when it needs none."""
+    array_siblings = array_siblings or []
     constraints = []
     for kind, names in schema.constraints.items():
         present_fields = [field_of[n] for n in names if n in field_of]
@@ -173,9 +182,9 @@ def _post_checks(schema: Schema, field_of: dict, float_fields: list, release: Re
     if schema.name == "fingerprint" and "algorithm_id" in field_of and "value" in field_of:
         digest_fields = (field_of["algorithm_id"], field_of["value"])
     floats = [(name, _type_bounds(release, attr.type)) for name, attr in float_fields]
-    if not constraints and not digest_fields and not floats:
+    if not constraints and not digest_fields and not floats and not array_siblings:
         return None
-    if len(constraints) == 1 and not digest_fields and not floats:
+    if len(constraints) == 1 and not digest_fields and not floats and not array_siblings:
         return _constraint_only_check(*constraints[0])
 
     def post_init(self):
@@ -189,6 +198,16 @@ def _post_checks(schema: Schema, field_of: dict, float_fields: list, release: Re
             length = DIGEST_HEX_LENGTH.get(algorithm_id)
             if length and (len(value) != length or not _HEX.fullmatch(value)):
                 raise ValueError("digest length does not fit the algorithm")
+        for ids_field, captions_field, captions in array_siblings:
+            ids, given = getattr(self, ids_field), getattr(self, captions_field)
+            if ids is UNSET or ids is None or given is UNSET:
+                continue
+            given = given or []
+            for position, value in enumerate(ids):
+                if value == 99:
+                    continue
+                if position >= len(given) or given[position] != captions.get(value):
+                    raise ValueError("array enum caption does not match")
         for name, bounds in floats:
             raw = getattr(self, name)
             if raw is UNSET or raw is None:

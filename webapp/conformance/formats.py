@@ -86,6 +86,7 @@ def to_junit(results: list[tuple[str, ValidationResult]]) -> str:
 
 def _github_escape(text: str, property_value: bool = False) -> str:
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = _XML_INVALID.sub("\ufffd", text)  # ESC and other controls would reach the log raw
     if property_value:
         text = text.replace(":", "%3A").replace(",", "%2C")
     return text

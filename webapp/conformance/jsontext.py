@@ -66,6 +66,7 @@ class _Parser:
         self.positions: dict[Path, int] = {}
         # Only text with a \uD800-\uDFFF escape can decode to a lone surrogate.
         self.check_surrogates = _SURROGATE_ESCAPE.search(text) is not None
+        self.max_items: int | None = None  # items of a top-level array
 
     def fail(self, message: str, offset: int):
         raise _Failure(message, offset)
@@ -157,6 +158,8 @@ class _Parser:
             result.append(item)
             if len(result) % 1000 == 0:
                 check_deadline()
+                if depth == 1 and self.max_items is not None and len(result) > self.max_items:
+                    raise _Limit(f"more than {self.max_items:,} events; split the input", pos)
             pos = self.skip(pos)
             if pos < len(text) and text[pos] == ",":
                 pos = self.skip(pos + 1)
@@ -172,6 +175,10 @@ class _Failure(Exception):
         self.offset = offset
 
 
+class _Limit(_Failure):
+    """Too many events: reported at once, without trying the input as NDJSON."""
+
+
 def _string_error(error: ValueError) -> str:
     message = getattr(error, "msg", str(error))
     if "Invalid control character" in message:
@@ -181,16 +188,20 @@ def _string_error(error: ValueError) -> str:
     return message[0].lower() + message[1:]
 
 
-def parse_values(text: str) -> list[LocatedValue]:
+def parse_values(text: str, max_values: int | None = None) -> list[LocatedValue]:
     """Parse every top-level value of ``text``; a single top-level array is unpacked.
 
-    Raise :class:`JsonInputError` with the line and column of the first error.
+    Raise :class:`JsonInputError` with the line and column of the first error, or
+    when there are more than ``max_values`` values (events).
     """
     index = TextIndex(text)
     try:
-        return _parse_sequence(text)
+        return _parse_sequence(text, max_values)
     except _Failure as failure:
         first_error = failure
+    if isinstance(first_error, _Limit):
+        line, column = index.line_column(first_error.offset)
+        raise JsonInputError(first_error.message, line, column) from None
     recovered = _parse_lines(text)
     if recovered is not None:
         return recovered
@@ -198,8 +209,9 @@ def parse_values(text: str) -> list[LocatedValue]:
     raise JsonInputError(first_error.message, line, column) from None
 
 
-def _parse_sequence(text: str) -> list[LocatedValue]:
+def _parse_sequence(text: str, max_values: int | None = None) -> list[LocatedValue]:
     parser = _Parser(text)
+    parser.max_items = max_values
     pos = parser.skip(0)
     if text.startswith("\ufeff", pos):
         pos = parser.skip(pos + 1)
@@ -208,6 +220,8 @@ def _parse_sequence(text: str) -> list[LocatedValue]:
     values: list[LocatedValue] = []
     while pos < len(text):
         check_deadline()
+        if max_values is not None and len(values) >= max_values:
+            raise _Limit(f"more than {max_values:,} events; split the input", pos)
         parser.positions = {}
         start = pos
         value, pos = parser.value(pos, (), 0)

@@ -15,14 +15,22 @@ Each format is one module in :mod:`webapp.vendors.formats` exposing:
 from __future__ import annotations
 
 import importlib
+import logging
+import re
 import pkgutil
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from webapp.conformance.deadline import TimeBudgetExceeded
+from webapp.conformance.deadline import check as check_deadline
 from webapp.conformance.jsontext import JsonInputError, LocatedValue, TextIndex, parse_values
 
 from .record import FACTS, Hash, ScriptExecution, ScriptType
+
+log = logging.getLogger(__name__)
+# Largest number of top-level JSON values (events) read from one vendor input.
+MAX_SOURCE_VALUES = 100_000
 
 __all__ = [
     "FACTS", "Hash", "InputError", "Match", "ParseResult", "ScriptExecution", "ScriptType",
@@ -79,7 +87,7 @@ class Source:
         if not stripped or stripped[0] not in "{[":
             return None
         try:
-            return parse_values(self.text)
+            return parse_values(self.text, max_values=MAX_SOURCE_VALUES)
         except JsonInputError as error:
             self.json_error = error
             return None
@@ -159,10 +167,63 @@ def parse(text: str, format_id: str = "auto") -> ParseResult:
         module = format_by_id(format_id)
     else:
         module = detect(source)
-    records = module.parse(source)
+    try:
+        records = module.parse(source)
+    except (InputError, TimeBudgetExceeded):
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as error:
+        # A value of an unexpected type deep inside a recognized event: answer with what
+        # failed rather than a server error, and log it, because it marks a parser gap.
+        log.exception("parsing %s input failed", module.FORMAT_ID)
+        raise InputError(f"the input looks like {module.TITLE}, but a value has an unexpected "
+                         f"type or shape ({type(error).__name__}: {error})") from None
     if not records:
         raise InputError(f"the input looks like {module.TITLE} but holds no event to map")
-    return ParseResult(module.FORMAT_ID, module.TITLE, records)
+    notes = [f"line {line} is not valid JSON and was skipped: {message}"
+             for line, _, message in getattr(source.json_values, "line_errors", [])]
+    for record in records:
+        _replace_lone_surrogates(record)
+    return ParseResult(module.FORMAT_ID, module.TITLE, records, notes)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(value: Any) -> tuple[Any, bool]:
+    if isinstance(value, str):
+        if _LONE_SURROGATE.search(value):
+            return _LONE_SURROGATE.sub("\ufffd", value), True
+        return value, False
+    if isinstance(value, dict):
+        changed = False
+        result = {}
+        for key, item in value.items():
+            key, key_changed = _clean(key)
+            result[key], item_changed = _clean(item)
+            changed = changed or key_changed or item_changed
+        return result, changed
+    if isinstance(value, list):
+        cleaned = [_clean(item) for item in value]
+        return [item for item, _ in cleaned], any(flag for _, flag in cleaned)
+    return value, False
+
+
+def _replace_lone_surrogates(record: ScriptExecution) -> None:
+    """Replace lone UTF-16 surrogates (from inner JSON or UTF-16 decoding) with U+FFFD.
+
+    They are not characters, so no page, database or JSON writer can store them.
+    """
+    changed = False
+    for name, value in list(record.__dict__.items()):
+        if name in ("sources", "notes"):
+            continue
+        cleaned, flag = _clean(value)
+        if flag:
+            setattr(record, name, cleaned)
+            changed = True
+    if changed:
+        record.notes.append("the event held lone UTF-16 surrogates, which are not characters; "
+                            "they were replaced with U+FFFD")
 
 
 def detect(source: Source) -> Any:
@@ -170,8 +231,15 @@ def detect(source: Source) -> Any:
     best, best_match = None, None
     tried = []
     for module in all_formats():
+        check_deadline()
         tried.append(module.FORMAT_ID)
-        match = module.detect(source)
+        try:
+            match = module.detect(source)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError,
+                RecursionError):
+            # A value of an unexpected type: this format does not match, and the gap is logged.
+            log.exception("detecting %s failed", module.FORMAT_ID)
+            match = None
         if match is None:
             continue
         if match.complete and (best_match is None or not best_match.complete

@@ -40,7 +40,9 @@ def run_validation(text: str, options: CheckOptions, accept_bundle: bool = False
     """Validate text; raise :class:`BadInput` for unreadable input or too many events."""
     try:
         with time_budget(current_app.config["REQUEST_TIME_LIMIT"]):
-            if len(text) > BULK_THRESHOLD and not options.missing_recommended:
+            # A server-style bundle {"events": [...]} is one object: read it in full.
+            bundle = accept_bundle and text.lstrip().startswith("{") and '"events"' in text
+            if len(text) > BULK_THRESHOLD and not options.missing_recommended and not bundle:
                 result = validate_bulk(text.encode("utf-8"), catalog(), options,
                                        full_check=lambda whole: validate_text(
                                            whole, catalog(), options))
