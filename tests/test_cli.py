@@ -124,8 +124,12 @@ def test_junit_output(tmp_path):
 def test_github_annotations(tmp_path):
     done = run("validate", "--format", "github", str(_bad_event_file(tmp_path)))
 
-    assert any(line.startswith("::error file=") and ",line=8," in line
-               and "title=type_uid_incorrect" in line for line in done.stdout.splitlines())
+    annotations = [line for line in done.stdout.splitlines()
+                   if "title=type_uid_incorrect" in line]
+
+    assert len(annotations) == 1
+    assert annotations[0].startswith("::error file=")
+    assert ",line=8," in annotations[0]
 
 
 def test_fail_on_warning(tmp_path):

@@ -1,8 +1,8 @@
 """The ``ocsf-workbench`` command: validate, map and serve.
 
 Exit codes: 0 when every event is valid (validate) or the input was recognized
-and mapped (map); 1 when some event has an error (validate); 2 when the input
-cannot be read or parsed, with a message naming the file, line and column; 3 for
+and mapped (map). 1 when some event has an error (validate). 2 when the input
+cannot be read or parsed, with a message naming the file, line and column. 3 for
 an internal error, with its traceback.
 """
 

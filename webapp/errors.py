@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 
 class BadInput(Exception):
-    """Input the app cannot process: answered with ``status`` and ``message``."""
+    """Input the app cannot process, returned to the client with ``status`` and ``message``."""
 
     def __init__(self, message: str, status: int = 400, line: int | None = None,
                  column: int | None = None, details: dict | None = None):

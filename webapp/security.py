@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-# No inline script or style anywhere: htmx is told not to inject its indicator styles.
+# No inline script or style anywhere, so htmx is configured not to inject its indicator styles.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"

@@ -40,9 +40,10 @@ def install_request_logging(app: Flask) -> None:
     @app.before_request
     def start_timer():
         g.request_started = time.perf_counter()
-        given = request.headers.get("X-Request-Id", "")[:64]
+        client_id = request.headers.get("X-Request-Id", "")[:64]
         # Only a plain token from the client is kept as the request id.
-        g.request_id = given if given.replace("-", "").isalnum() else uuid.uuid4().hex[:16]
+        g.request_id = (client_id if client_id.replace("-", "").isalnum()
+                        else uuid.uuid4().hex[:16])
 
     @app.after_request
     def log_request(response):

@@ -6,7 +6,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
-// htmx leaves 4xx answers unswapped by default; show their message in the target.
+// htmx leaves 4xx responses unswapped by default, so show their message in the target.
 document.addEventListener("htmx:beforeSwap", (event) => {
   const status = event.detail.xhr.status;
   if (status >= 400 && status < 500) {

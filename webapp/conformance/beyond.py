@@ -89,7 +89,7 @@ def _check_class_profiles(event: dict, schema: Schema, release: Release,
 
 
 def _values_at(data: Any, segments: list[str]) -> list[Any]:
-    """Every value at a dotted path, walking into arrays."""
+    """Return every value at a dotted path, walking into arrays."""
     if not segments:
         return [data]
     if isinstance(data, list):

@@ -1,7 +1,7 @@
 """Check OCSF events against a schema release.
 
 Finding codes and trigger rules follow the OCSF server's ``/api/v2/validate``
-(ocsf-server 4.x); codes the server does not have are listed in
+(ocsf-server 4.x). Codes the server does not have are listed in
 ``docs/findings.md`` as this project's own.
 """
 

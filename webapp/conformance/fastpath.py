@@ -134,8 +134,8 @@ class _Family:
             if attr.requirement == "required":
                 fields.append((field_name, annotation))
             else:
-                # None (JSON null) is accepted like an absent key, as the full checker does;
-                # UNSET tells an absent key from a null one for the constraint checks.
+                # None (JSON null) is accepted like an absent key, as the full checker does.
+                # UNSET marks an absent key, which the constraint checks count differently.
                 fields.append((field_name, Union[annotation, None, msgspec.UnsetType], UNSET))
         field_of = {attr.name: f"f{position}" for position, attr in enumerate(visible)}
         # Array enums with a caption sibling: a wrong or missing caption is an error.
@@ -199,14 +199,15 @@ def _post_checks(schema: Schema, field_of: dict, float_fields: list, release: Re
             if length and (len(value) != length or not _HEX.fullmatch(value)):
                 raise ValueError("digest length does not fit the algorithm")
         for ids_field, captions_field, captions in array_siblings:
-            ids, given = getattr(self, ids_field), getattr(self, captions_field)
-            if ids is UNSET or ids is None or given is UNSET:
+            ids, found_captions = getattr(self, ids_field), getattr(self, captions_field)
+            if ids is UNSET or ids is None or found_captions is UNSET:
                 continue
-            given = given or []
+            found_captions = found_captions or []
             for position, value in enumerate(ids):
                 if value == 99:
                     continue
-                if position >= len(given) or given[position] != captions.get(value):
+                if position >= len(found_captions) \
+                        or found_captions[position] != captions.get(value):
                     raise ValueError("array enum caption does not match")
         for name, bounds in floats:
             raw = getattr(self, name)
@@ -222,7 +223,7 @@ def _post_checks(schema: Schema, field_of: dict, float_fields: list, release: Re
 
 
 def _constraint_only_check(kind: str, names: list[str]):
-    """A ``__post_init__`` for the common case of one constraint, kept to C-level calls."""
+    """Build the ``__post_init__`` for the common case of one constraint, with C-level calls."""
     if not names:
         def never(self):
             raise ValueError(f"{kind} constraint failed")

@@ -263,7 +263,7 @@ def _parse_lines(text: str) -> list[LocatedValue] | None:
     """Parse NDJSON line by line so one bad line does not hide the others.
 
     Return ``None`` unless the first non-empty line is a complete JSON value on
-    its own, which tells NDJSON apart from a pretty-printed value with an error.
+    its own, which distinguishes NDJSON from a pretty-printed value with an error.
     """
     values: list[LocatedValue] = []
     errors = LineErrors()

@@ -42,7 +42,7 @@ class MappedEvent:
         for name, side in (("Script Activity", self.script), ("Process Activity", self.process)):
             if side.note:
                 notes.append(f"no {name} event: {side.note}")
-        notes = list(dict.fromkeys(notes))  # a parser note may say what a mapping note says
+        notes = list(dict.fromkeys(notes))  # a parser note may repeat a mapping note
         if self.process.event is not None and "actor" not in self.process.event:
             notes.append("Process Activity has no actor: the source names neither the parent "
                          "of the process nor a user, so the required actor stays empty")

@@ -1,9 +1,9 @@
 """The fidelity table: where each source fact lands in each mapping, and what survives.
 
-Each row names a fact of the source event, the source field it came from, the
-attribute path each mapping puts it in (or None), and a verdict per mapping:
-``kept``, ``distorted`` (present but with another meaning or shape) or
-``lost``, with the reason.
+Each row names a fact of the source event, the source field it came from, and
+the attribute path each mapping puts it in (or None). Each mapping gets a
+verdict with the reason: ``kept``, ``distorted`` (present but with another
+meaning or shape) or ``lost``.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ class UnrecognizedInput(ValueError):
 
 @dataclass
 class Match:
-    """How well a format fits: ``missing`` lists required marks that were not found."""
+    """The fit of a format: a score, and the required marks that were not found."""
 
     score: float
     missing: list[str] = field(default_factory=list)
@@ -112,8 +112,10 @@ class Source:
 
 
 def unwrap_search_hits(value: Any) -> list[dict]:
-    """Return the documents of a value: an Elasticsearch ``hits.hits[]._source`` answer,
-    a list of documents, or one document. Nesting is bounded by the JSON parser's depth limit.
+    """Return the documents of a value: an Elasticsearch ``hits.hits[]._source`` response,
+    a list of documents, or one document.
+
+    Nesting is bounded by the JSON parser's depth limit.
     """
     if isinstance(value, list):
         return [document for item in value for document in unwrap_search_hits(item)]
@@ -135,8 +137,20 @@ class ParseResult:
     notes: list[str] = field(default_factory=list)
 
 
+def closest_match(candidates: list[list[str]], penalty: float) -> Match | None:
+    """Return the match of the candidate event missing the fewest marks, or None.
+
+    Each candidate is the list of marks one event lacks; each missing mark lowers the
+    score by ``penalty`` from 1.5, the score of a complete match.
+    """
+    if not candidates:
+        return None
+    best = min(candidates, key=len)
+    return Match(1.5 - penalty * len(best), best)
+
+
 def all_formats() -> list[Any]:
-    """Every format module, in detection order."""
+    """Return every format module, in detection order."""
     from . import formats
 
     modules = []
@@ -172,8 +186,8 @@ def parse(text: str, format_id: str = "auto") -> ParseResult:
     except (InputError, TimeBudgetExceeded):
         raise
     except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as error:
-        # A value of an unexpected type deep inside a recognized event: answer with what
-        # failed rather than a server error, and log it, because it marks a parser gap.
+        # A value of an unexpected type deep inside a recognized event: return what failed
+        # as a 400 instead of a server error, and log it, because it marks a parser gap.
         log.exception("parsing %s input failed", module.FORMAT_ID)
         raise InputError(f"the input looks like {module.TITLE}, but a value has an unexpected "
                          f"type or shape ({type(error).__name__}: {error})") from None

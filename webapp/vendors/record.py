@@ -67,7 +67,7 @@ class ScriptType:
 
 @dataclass
 class ScriptExecution:
-    """What one vendor event says about one script execution."""
+    """The facts one vendor event gives about one script execution."""
 
     format_id: str
     index: int = 0  # position of the source event in the pasted batch

@@ -55,7 +55,7 @@ def run_validation(text: str, options: CheckOptions, accept_bundle: bool = False
                        f"column {error.column}", line=error.line, column=error.column) from None
     limit = current_app.config["MAX_EVENTS"]
     if len(result.events) > limit:
-        raise BadInput(f"the input holds {len(result.events):,} events; the limit is {limit:,}",
+        raise BadInput(f"the input contains {len(result.events):,} events; the limit is {limit:,}",
                        status=413)
     return result
 

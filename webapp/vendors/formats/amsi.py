@@ -25,7 +25,7 @@ import binascii
 import re
 import unicodedata
 
-from .. import InputError, Match, Source
+from .. import InputError, Match, Source, closest_match
 from ..language import from_engine, from_image, from_path, from_text, infer
 from ..record import Hash, ScriptExecution
 from ..timeparse import check_range, iso_to_ms
@@ -145,16 +145,13 @@ def _events(source: Source) -> list[tuple[int, dict, int]]:
 
 
 def detect(source: Source) -> Match | None:
-    best = None
+    candidates = []
     for _, event, _ in _events(source):
         looks, missing = _marks(event)
         if not looks:
             continue
-        if best is None or len(missing) < len(best):
-            best = missing
-    if best is None:
-        return None
-    return Match(1.5 - 0.25 * len(best), best)
+        candidates.append(missing)
+    return closest_match(candidates, penalty=0.25)
 
 
 def parse(source: Source) -> list[ScriptExecution]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from .. import InputError, Match, Source
+from .. import InputError, Match, Source, closest_match
 from ..language import from_command_line, from_image, from_text, infer
 from ..record import Hash, ScriptExecution
 from ..timeparse import iso_to_ms, to_utc
@@ -113,7 +113,7 @@ def _events(source: Source) -> list[tuple[int, dict, int]]:
 
 
 def detect(source: Source) -> Match | None:
-    best = None
+    candidates = []
     for _, event, _ in _events(source):
         if _kind(event) is None:
             continue
@@ -122,11 +122,8 @@ def detect(source: Source) -> Match | None:
             missing.append("process_guid")
         if _is_fileless(event) and "fileless_scriptload_cmdline" not in event:
             missing.append("fileless_scriptload_cmdline")
-        if best is None or len(missing) < len(best):
-            best = missing
-    if best is None:
-        return None
-    return Match(1.5 - 0.5 * len(best), best)
+        candidates.append(missing)
+    return closest_match(candidates, penalty=0.5)
 
 
 def parse(source: Source) -> list[ScriptExecution]:

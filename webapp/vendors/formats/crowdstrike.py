@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from .. import InputError, Match, Source
+from .. import InputError, Match, Source, closest_match
 from ..language import from_command_line, from_image, from_path, from_text, infer
 from ..record import Hash, ScriptExecution
 from ..timeparse import epoch_to_ms
@@ -66,16 +66,13 @@ def _events(source: Source) -> list[tuple[int, dict, int]]:
 
 
 def detect(source: Source) -> Match | None:
-    best = None
+    candidates = []
     for _, event, _ in _events(source):
         if "event_simpleName" not in event:
             continue
         missing = [] if ("aid" in event or "cid" in event) else ["aid or cid"]
-        if best is None or len(missing) < len(best):
-            best = missing
-    if best is None:
-        return None
-    return Match(1.5 - 0.5 * len(best), best)
+        candidates.append(missing)
+    return closest_match(candidates, penalty=0.5)
 
 
 def parse(source: Source) -> list[ScriptExecution]:

@@ -1,7 +1,7 @@
 """Microsoft Defender for Endpoint DeviceEvents rows with ActionType ScriptContent or PowerShellCommand.
 
 Shapes accepted, all recognized from content: advanced-hunting rows (ISO times
-with up to 7 fractional digits), the Graph ``runHuntingQuery`` answer
+with up to 7 fractional digits), the Graph ``runHuntingQuery`` response
 (``schema``/``results``) and the older ``Schema``/``Results`` one, the streaming
 API (``records[]`` of ``{category, properties}``), the Log Analytics / Sentinel
 export as JSON and as CSV (`` [UTC]`` header suffixes, ``M/D/YYYY, h:mm:ss.fff AM/PM``

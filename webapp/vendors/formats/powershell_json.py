@@ -25,7 +25,7 @@ from typing import Any
 
 from webapp.conformance.jsontext import JsonInputError, TextIndex, parse_values
 
-from .. import InputError, Match, Source, unwrap_search_hits
+from .. import InputError, Match, Source, closest_match, unwrap_search_hits
 from ..record import ScriptExecution
 from ..timeparse import iso_to_ms
 from .powershell_common import (
@@ -165,7 +165,7 @@ def detect(source: Source) -> Match | None:
         documents = located_documents(source)
     except InputError:
         return None
-    best: list[str] | None = None
+    candidates: list[list[str]] = []
     for document, line in documents:
         shape = shape_of(document)
         if shape is None:
@@ -181,11 +181,8 @@ def detect(source: Source) -> Match | None:
             missing.append("provider Microsoft-Windows-PowerShell")
         if event.event_id not in SCRIPT_EVENTS:
             missing.append("EventID 4104 or 4103")
-        if best is None or len(missing) < len(best):
-            best = missing
-    if best is None:
-        return None
-    return Match(1.5 - len(best) / 3, best)
+        candidates.append(missing)
+    return closest_match(candidates, penalty=1 / 3)
 
 
 def parse(source: Source) -> list[ScriptExecution]:
